@@ -1,0 +1,22 @@
+import { writeSync } from 'node:fs';
+
+/** Messages from a child to the orchestrator, one JSON object per line on a dedicated file descriptor. */
+export type ReportMessage =
+  | { type: 'progress'; docs: number }
+  | { type: 'result'; docs: number; bytes: number; sha256: string; seconds: number; file: string };
+
+export type Reporter = (message: ReportMessage) => void;
+
+/** A reporter writing to `fd` (given by the orchestrator with --report-fd), or one that drops everything. */
+export function reporterFor(fd: number | undefined): Reporter {
+  if (fd === undefined) return () => {};
+  let broken = false;
+  return (message) => {
+    if (broken) return;
+    try {
+      writeSync(fd, JSON.stringify(message) + '\n');
+    } catch {
+      broken = true; // the orchestrator went away; the record on disk still tells the result
+    }
+  };
+}

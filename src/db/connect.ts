@@ -1,0 +1,73 @@
+import { MongoClient, MongoServerError, MongoServerSelectionError, MongoNetworkError, MongoParseError, MongoNetworkTimeoutError, type MongoClientOptions } from 'mongodb';
+import { ExtractError } from '../errors.js';
+import { redactUri, scrub } from '../uri.js';
+
+export interface ConnectOptions {
+  /** Seconds to wait for a server before giving up (server selection and socket connect). */
+  connectTimeout: number;
+  /** Connections this process may open; one cursor needs one. */
+  maxPoolSize?: number;
+}
+
+/** Connect with a bounded wait; every failure becomes an ExtractError with a redacted, one-line message. */
+export async function connect(uri: string, options: ConnectOptions): Promise<MongoClient> {
+  const ms = Math.max(1, Math.round(options.connectTimeout * 1000));
+  const clientOptions: MongoClientOptions = {
+    serverSelectionTimeoutMS: ms,
+    connectTimeoutMS: ms,
+    maxPoolSize: options.maxPoolSize ?? 2,
+    appName: 'mongo-parallel-extract',
+  };
+  let client: MongoClient;
+  try {
+    client = new MongoClient(uri, clientOptions);
+  } catch (err) {
+    throw classify(err, uri);
+  }
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    await client.close().catch(() => {});
+    throw classify(err, uri);
+  }
+}
+
+const AUTH_CODES = new Set([18, 13, 8000]); // AuthenticationFailed, Unauthorized, Atlas AtlasError
+const CURSOR_GONE = new Set([43, 237, 175]); // CursorNotFound, CursorKilled, QueryPlanKilled
+
+/** Classify a driver error into our codes. Connection trouble is CONNECT (retryable); auth is permanent. */
+export function classify(err: unknown, uri?: string): ExtractError {
+  if (err instanceof ExtractError) return err;
+  const where = uri ? ` (${redactUri(uri)})` : '';
+  const message = scrub(String((err as Error)?.message ?? err)).split('\n')[0];
+  if (err instanceof MongoParseError) {
+    return new ExtractError('USAGE', `invalid connection string: ${message}`, { cause: err });
+  }
+  const code = (err as MongoServerError)?.code;
+  if ((typeof code === 'number' && AUTH_CODES.has(code)) || /authentication failed|not authorized|unauthorized/i.test(message)) {
+    return new ExtractError('AUTH', `authentication failed${where}: ${message}`, { cause: err });
+  }
+  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoNetworkTimeoutError) {
+    return new ExtractError('CONNECT', `cannot reach the server${where}: ${message}`, { cause: err });
+  }
+  if (typeof code === 'number' && CURSOR_GONE.has(code)) {
+    return new ExtractError('FAILED', `the server ended the cursor (${message}); the batch must restart`, { cause: err });
+  }
+  return new ExtractError('FAILED', `server error: ${message}`, { cause: err });
+}
+
+/** An error unless db.collection exists; an existing empty collection is fine. Returns the collection's type. */
+export async function assertCollection(client: MongoClient, db: string, collection: string): Promise<'collection' | 'view' | string> {
+  try {
+    const found = await client.db(db).listCollections({ name: collection }, { nameOnly: false }).toArray();
+    if (found.length > 0) return String(found[0]?.type ?? 'collection');
+    const dbs = await client.db('admin').admin().listDatabases({ nameOnly: true }).catch(() => undefined);
+    if (dbs && !dbs.databases.some((d) => d.name === db)) {
+      throw new ExtractError('NOT_FOUND', `database ${JSON.stringify(db)} does not exist`);
+    }
+    throw new ExtractError('NOT_FOUND', `collection ${JSON.stringify(`${db}.${collection}`)} does not exist`);
+  } catch (err) {
+    throw classify(err);
+  }
+}

@@ -1,0 +1,65 @@
+import { classOf, classRank, typeClass, TYPE_CLASSES } from './type-classes.js';
+import type { Batch } from './model.js';
+
+/**
+ * Cuts a stream of `_id` keys, in ascending BSON order, into batches of at most `batchSize` keys.
+ * A new batch starts at every change of type class, so no range ever spans two classes.
+ * Pure: feed it keys from an index walk or a sorted sample.
+ */
+export class BatchCutter {
+  private readonly batches: Batch[] = [];
+  private current: Batch | undefined;
+  private readonly counts: Record<string, number> = {};
+  private lastRank = -1;
+  keys = 0;
+
+  constructor(
+    private readonly batchSize: number,
+    /** $type aliases the server understands; others are dropped from `types`. */
+    private readonly supported: (alias: string) => boolean = () => true,
+    /** Keys each pushed key stands for (a sample: collection size / sample size). */
+    private readonly weight = 1,
+  ) {
+    if (!(batchSize >= 1)) throw new RangeError(`batchSize: expected a positive number, got ${batchSize}`);
+  }
+
+  push(key: unknown): void {
+    const cls = classOf(key);
+    if (cls === 'array') throw new Error('an _id cannot be an array');
+    const rank = classRank(cls);
+    if (rank < this.lastRank) throw new Error(`keys out of BSON order: ${cls} after ${TYPE_CLASSES[this.lastRank]?.name}`);
+    this.keys++;
+    this.counts[cls] = (this.counts[cls] ?? 0) + this.weight;
+    const cur = this.current;
+    if (!cur || cur.class !== cls) {
+      this.startBatch(cls, undefined);
+    } else if (cur.estimatedDocs + this.weight > this.batchSize && typeClass(cls).rangeable) {
+      cur.max = key;
+      this.startBatch(cls, key);
+    }
+    this.lastRank = rank;
+    this.current!.estimatedDocs += this.weight;
+  }
+
+  private startBatch(cls: string, min: unknown): void {
+    const batch: Batch = { index: this.batches.length, class: cls, types: this.aliases(cls), estimatedDocs: 0 };
+    if (min !== undefined) batch.min = min;
+    this.batches.push(batch);
+    this.current = batch;
+  }
+
+  private aliases(cls: string): string[] {
+    return typeClass(cls).aliases.filter(this.supported);
+  }
+
+  /** Batches so far, plus a catch-all for every type class the keys did not show (if the server has any). */
+  finish(): { batches: Batch[]; idClasses: Record<string, number> } {
+    const batches = this.batches.map((b) => ({ ...b }));
+    if (batches.length > 0) {
+      const unseen = TYPE_CLASSES.filter((c) => !(c.name in this.counts)).flatMap((c) => c.aliases.filter(this.supported));
+      if (unseen.length > 0) batches.push({ index: batches.length, class: 'other', types: unseen, estimatedDocs: 0 });
+    }
+    for (const b of batches) b.estimatedDocs = Math.round(b.estimatedDocs);
+    return { batches, idClasses: { ...this.counts } };
+  }
+}

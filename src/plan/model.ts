@@ -1,0 +1,52 @@
+import type { Document } from 'mongodb';
+
+export const PLAN_FORMAT = 'mongo-parallel-extract/plan@1';
+
+export type OutputFormat = 'json' | 'ndjson';
+export type EjsonMode = 'relaxed' | 'canonical';
+
+/** How batch files are written; part of the plan so every process writes the same way. */
+export interface OutputOptions {
+  format: OutputFormat;
+  ejson: EjsonMode;
+  gzip: boolean;
+}
+
+/**
+ * One batch: the documents whose `_id` is of one BSON type class and within [min, max).
+ * An absent min or max is open to the end of the class. `types` are the $type aliases of the class
+ * (only those the server understands); `class: "other"` is the catch-all for classes the plan did not see.
+ */
+export interface Batch<V = unknown> {
+  index: number;
+  class: string;
+  types: string[];
+  min?: V;
+  max?: V;
+  /** Keys counted in this range at plan time (the catch-all: 0). */
+  estimatedDocs: number;
+}
+
+/** What the plan file says about how it was computed, so a user can see why batches look as they do. */
+export interface PlanMethod {
+  name: 'scan' | 'sample' | 'single';
+  batchSize: number;
+  idClasses: Record<string, number>;
+  keysRead: number;
+  seconds: number;
+  notes: string[];
+}
+
+/** The plan as stored (bounds and filter in canonical Extended JSON, never credentials). */
+export interface PlanFile {
+  format: typeof PLAN_FORMAT;
+  planId: string;
+  createdAt: string;
+  source: { db: string; collection: string };
+  query: Document | null;
+  fields: string[] | null;
+  output: OutputOptions;
+  expectedDocs: number;
+  method: PlanMethod;
+  batches: Batch<Document>[];
+}

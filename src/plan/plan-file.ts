@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { BSON, type Document } from 'mongodb';
+import { PLAN_FORMAT, type Batch, type OutputOptions, type PlanFile, type PlanMethod } from './model.js';
+
+const { EJSON } = BSON;
+
+const canonical = (value: unknown): Document => EJSON.serialize(value, { relaxed: false }) as Document;
+
+/** Everything that decides what the batch files contain. Two plans with different keys must not share a directory. */
+export function compatKey(p: Pick<PlanFile, 'source' | 'query' | 'fields' | 'output'>): string {
+  return JSON.stringify({ source: p.source, query: p.query, fields: p.fields, output: p.output });
+}
+
+export interface NewPlan {
+  source: { db: string; collection: string };
+  query: Document | null;
+  fields: string[] | null;
+  output: OutputOptions;
+  expectedDocs: number;
+  method: PlanMethod;
+  batches: Batch[];
+  createdAt?: Date;
+}
+
+/** Build the stored plan: bounds and filter in canonical EJSON, and an id over everything that defines it. */
+export function makePlanFile(p: NewPlan): PlanFile {
+  const batches = p.batches.map((b) => {
+    const out: Batch<Document> = { index: b.index, class: b.class, types: b.types, estimatedDocs: b.estimatedDocs };
+    if (b.min !== undefined) out.min = canonical(b.min);
+    if (b.max !== undefined) out.max = canonical(b.max);
+    return out;
+  });
+  const query = p.query ? canonical(p.query) : null;
+  const body = { source: p.source, query, fields: p.fields, output: p.output, batches };
+  const planId = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+  return {
+    format: PLAN_FORMAT,
+    planId,
+    createdAt: (p.createdAt ?? new Date()).toISOString(),
+    source: p.source,
+    query,
+    fields: p.fields,
+    output: p.output,
+    expectedDocs: p.expectedDocs,
+    method: p.method,
+    batches,
+  };
+}
+
+/** Parse and check a plan file's text; bounds come back as BSON values (exact types). */
+export function parsePlanFile(text: string): PlanFile {
+  const plan = JSON.parse(text) as PlanFile;
+  if (plan?.format !== PLAN_FORMAT) throw new Error(`not a plan file (expected format ${PLAN_FORMAT})`);
+  if (!Array.isArray(plan.batches)) throw new Error('plan file has no batches');
+  return plan;
+}
+
+/** A stored batch with its bounds turned back into BSON values. */
+export function decodeBatch(b: Batch<Document>): Batch {
+  const out: Batch = { index: b.index, class: b.class, types: b.types, estimatedDocs: b.estimatedDocs };
+  if (b.min !== undefined) out.min = EJSON.deserialize({ v: b.min }, { relaxed: false }).v;
+  if (b.max !== undefined) out.max = EJSON.deserialize({ v: b.max }, { relaxed: false }).v;
+  return out;
+}
+
+/** The stored query turned back into a BSON document (exact types). */
+export const decodeQuery = (q: Document | null): Document | null => (q ? (EJSON.deserialize(q, { relaxed: false }) as Document) : null);
