@@ -6,7 +6,7 @@ import { scrub } from '../uri.js';
 
 /** yargs set up the same way for every command: strict, and every parse failure is a one-line usage error (exit 2). */
 export function cli(name: string, text: string): Argv {
-  return yargs(hideBin(process.argv))
+  return yargs(joinDash(hideBin(process.argv)))
     .scriptName(name)
     .usage(text)
     .strict()
@@ -18,6 +18,19 @@ export function cli(name: string, text: string): Argv {
     .help()
     .alias('h', 'help')
     .version();
+}
+
+/** yargs-parser takes `--out -` as a flag plus a stray `-`; `--out=-` is what the user meant. */
+export function joinDash(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith('--') && arg.length > 2 && !arg.includes('=') && args[i + 1] === '-') {
+      out.push(`${arg}=-`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** Run a command; only here does an error become an exit code (one line for expected errors, stack otherwise). */

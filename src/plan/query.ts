@@ -18,7 +18,8 @@ export function idCondition(batch: Batch): Document {
 
 /** The full server filter of a batch: its `_id` range combined with the user's --query. */
 export function batchFilter(batch: Batch | undefined, query: Document | null | undefined): Document {
-  const id = batch ? idCondition(batch) : undefined;
+  // class "all": a source without an _id index to split (a view) is one batch
+  const id = batch && batch.class !== 'all' ? idCondition(batch) : undefined;
   const hasQuery = query != null && Object.keys(query).length > 0;
   if (!id) return hasQuery ? query : {};
   if (!hasQuery) return { _id: id };

@@ -1,0 +1,95 @@
+import type { Document, MongoClient } from 'mongodb';
+import { ExtractError } from '../errors.js';
+import { BatchCutter } from '../plan/cut.js';
+import type { Batch, OutputOptions, PlanFile, PlanMethod } from '../plan/model.js';
+import { makePlanFile } from '../plan/plan-file.js';
+import { EXACT_READ } from '../output/ejson.js';
+import { assertCollection, classify } from './connect.js';
+import { hasSample, supportedTypeAliases } from './capabilities.js';
+
+export const DEFAULT_BATCH_SIZE = 100_000;
+/** Above this many documents, `auto` samples instead of walking the whole `_id` index (where the server can). */
+export const SAMPLE_ABOVE = 20_000_000;
+
+export type PlanMethodName = 'auto' | 'scan' | 'sample';
+
+export interface PlanRequest {
+  db: string;
+  collection: string;
+  query: Document | null;
+  fields: string[] | null;
+  output: OutputOptions;
+  batchSize?: number | undefined;
+  batches?: number | undefined;
+  method: PlanMethodName;
+}
+
+/**
+ * Plan a collection as `_id` ranges without reading a single document: either walk the `_id` index with a
+ * covered, sorted cursor and cut every N keys (exact; works everywhere, FerretDB included), or, on servers with
+ * `$sample`, sort a sample of keys and cut it at quantiles (one cheap pass for huge collections).
+ */
+export async function computePlan(client: MongoClient, req: PlanRequest): Promise<PlanFile> {
+  const started = performance.now();
+  const kind = await assertCollection(client, req.db, req.collection);
+  const coll = client.db(req.db).collection(req.collection);
+  const notes: string[] = [];
+  try {
+    if (kind === 'view') {
+      notes.push('a view has no _id index to split: one batch');
+      const expectedDocs = await coll.countDocuments(req.query ?? {});
+      const method: PlanMethod = { name: 'single', batchSize: expectedDocs, idClasses: {}, keysRead: 0, seconds: elapsed(started), notes };
+      const batches: Batch[] = [{ index: 0, class: 'all', types: [], estimatedDocs: expectedDocs }];
+      return makePlanFile({ ...source(req), expectedDocs, method, batches });
+    }
+    const estimate = await coll.estimatedDocumentCount();
+    const any = await coll.findOne({}, { projection: { _id: 1 }, ...EXACT_READ });
+    if (!any) {
+      const method: PlanMethod = { name: 'scan', batchSize: req.batchSize ?? DEFAULT_BATCH_SIZE, idClasses: {}, keysRead: 0, seconds: elapsed(started), notes: ['empty collection: no batches'] };
+      return makePlanFile({ ...source(req), expectedDocs: 0, method, batches: [] });
+    }
+    const supported = await supportedTypeAliases(coll, any._id);
+    if (supported.size < 20) notes.push(`server lacks $type aliases: ${['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'].filter((a) => !supported.has(a)).join(', ')} (it cannot store those types)`);
+    const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
+
+    let name: 'scan' | 'sample' = req.method === 'sample' ? 'sample' : 'scan';
+    if (req.method === 'auto' && estimate > SAMPLE_ABOVE) {
+      if (await hasSample(coll)) name = 'sample';
+      else notes.push('server has no $sample: walked the _id index instead');
+    }
+    if (name === 'sample' && !(await hasSample(coll))) {
+      throw new ExtractError('USAGE', '--plan-method sample: this server does not support $sample; use --plan-method scan');
+    }
+
+    let cutter: BatchCutter;
+    if (name === 'scan') {
+      cutter = new BatchCutter(batchSize, (a) => supported.has(a));
+      const keys = coll.find({}, { projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 10_000, ...EXACT_READ });
+      for await (const doc of keys) cutter.push(doc._id);
+    } else {
+      const batches = Math.max(1, Math.ceil(estimate / batchSize));
+      const size = Math.max(1, Math.min(Math.max(100 * batches, 1000), Math.floor(estimate * 0.05) || 1));
+      cutter = new BatchCutter(batchSize, (a) => supported.has(a), estimate / size);
+      const keys = coll.aggregate([{ $sample: { size } }, { $project: { _id: 1 } }, { $sort: { _id: 1 } }], { ...EXACT_READ, allowDiskUse: true });
+      for await (const doc of keys) cutter.push(doc._id);
+      notes.push(`sampled ${cutter.keys} keys of about ${estimate}; batch sizes are estimates`);
+    }
+    const { batches, idClasses } = cutter.finish();
+    if (Object.keys(idClasses).length > 1) notes.push(`mixed _id types (${Object.keys(idClasses).join(', ')}): separate ranges per type`);
+    // Without a filter an index walk has already counted every key; otherwise the server counts the filter.
+    const expectedDocs = name === 'scan' && !req.query ? cutter.keys : await coll.countDocuments(req.query ?? {});
+    const method: PlanMethod = { name, batchSize, idClasses, keysRead: cutter.keys, seconds: elapsed(started), notes };
+    return makePlanFile({ ...source(req), expectedDocs, method, batches });
+  } catch (err) {
+    throw classify(err);
+  }
+}
+
+const elapsed = (since: number): number => Math.round(performance.now() - since) / 1000;
+
+const source = (req: PlanRequest) => ({
+  source: { db: req.db, collection: req.collection },
+  query: req.query,
+  fields: req.fields,
+  output: req.output,
+});

@@ -1,0 +1,89 @@
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { ReportMessage } from '../batch/report.js';
+import { scrub } from '../uri.js';
+import { Tail } from './tail.js';
+
+/** The built extract-batch entry point, run with the same Node as the orchestrator. */
+export const EXTRACT_BATCH = fileURLToPath(new URL('../cli/extract-batch.js', import.meta.url));
+
+export interface ChildOptions {
+  planPath: string;
+  index: number;
+  /** The connection string: passed through the environment only, never argv. */
+  uri: string;
+  connectTimeout: number;
+  /** Seconds before the child is stopped (SIGTERM, then SIGKILL after `graceSeconds`); undefined: no limit. */
+  batchTimeout: number | undefined;
+  graceSeconds: number;
+  cancelSignal: AbortSignal;
+  onProgress: (docs: number) => void;
+}
+
+export interface Attempt {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  timedOut: boolean;
+  canceled: boolean;
+  seconds: number;
+  stderrTail: string;
+  lastLine: string;
+  result: Extract<ReportMessage, { type: 'result' }> | undefined;
+}
+
+const MAX_LINE = 64 * 1024;
+
+/** Run one batch in its own process; never throws for a failed child — the attempt describes what happened. */
+export async function runChild(o: ChildOptions): Promise<Attempt> {
+  const args = ['--plan', o.planPath, '--batch', String(o.index), '--report-fd', '3', '--connect-timeout', String(o.connectTimeout), '--quiet'];
+  const env: Record<string, string> = { MONGO_URI: o.uri };
+  const started = performance.now();
+  const child = execa(process.execPath, [EXTRACT_BATCH, ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    buffer: false,
+    reject: false,
+    cleanup: true,
+    killSignal: 'SIGTERM',
+    forceKillAfterDelay: Math.max(1, Math.round(o.graceSeconds * 1000)),
+    cancelSignal: o.cancelSignal,
+    ...(o.batchTimeout ? { timeout: Math.round(o.batchTimeout * 1000) } : {}),
+  });
+  const tail = new Tail(8192);
+  child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
+  let result: Attempt['result'];
+  let pending = '';
+  const reports = child.stdio[3] as NodeJS.ReadableStream | undefined;
+  reports?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      try {
+        const msg = JSON.parse(line) as ReportMessage;
+        if (msg.type === 'progress' && Number.isFinite(msg.docs)) o.onProgress(msg.docs);
+        if (msg.type === 'result') result = msg;
+      } catch {
+        // not ours: ignore
+      }
+    }
+    if (pending.length > MAX_LINE) pending = '';
+  });
+  const r = await child;
+  return {
+    exitCode: r.exitCode,
+    signal: r.signal,
+    timedOut: r.timedOut,
+    canceled: r.isCanceled,
+    seconds: (performance.now() - started) / 1000,
+    stderrTail: scrub(tail.text()),
+    lastLine: scrub(tail.lastLine()),
+    result,
+  };
+}
+
+/** The command a user runs to redo batch `index` by hand (the URI stays in MONGO_URI). */
+export const rerunCommand = (planPath: string, index: number): string => `extract-batch --plan ${shellQuote(planPath)} --batch ${index}`;
+
+const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
