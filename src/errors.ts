@@ -29,9 +29,13 @@ export class ExtractError extends Error {
   override name = 'ExtractError';
   readonly code: ErrorCode;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** Whether the cause affects every batch (disk full, auth), so an orchestrator should stop launching more. */
+  readonly global: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; global?: boolean }) {
     super(message, options);
     this.code = code;
+    this.global = options?.global ?? (code === 'AUTH' || code === 'NOT_FOUND' || code === 'BUSY');
   }
 
   get exitCode(): number {
@@ -70,7 +74,8 @@ export function outputError(err: unknown, path: string): ExtractError {
     EFBIG: 'file too large',
   };
   if (errno && OUTPUT_ERRNOS.has(errno)) {
-    return new ExtractError('OUTPUT', `cannot write ${path}: ${what[errno] ?? errno}`, { cause: err });
+    const global = errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'EROFS';
+    return new ExtractError('OUTPUT', `cannot write ${path}: ${what[errno] ?? errno}`, { cause: err, global });
   }
   return new ExtractError('FAILED', `writing ${path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

@@ -3,7 +3,8 @@ import { writeSync } from 'node:fs';
 /** Messages from a child to the orchestrator, one JSON object per line on a dedicated file descriptor. */
 export type ReportMessage =
   | { type: 'progress'; docs: number }
-  | { type: 'result'; docs: number; bytes: number; sha256: string; seconds: number; file: string };
+  | { type: 'result'; docs: number; bytes: number; sha256: string; seconds: number; file: string }
+  | { type: 'error'; code: string; global: boolean; message: string };
 
 export type Reporter = (message: ReportMessage) => void;
 

@@ -81,7 +81,19 @@ async function checkWritable(out: string): Promise<void> {
   if (existing?.isDirectory()) throw new ExtractError('OUTPUT', `cannot write ${out}: is a directory`);
 }
 
+let report = reporterFor(undefined);
+
+/** Tell the orchestrator (if any) what kind of failure this is before the CLI layer prints it. */
 async function run(): Promise<number> {
+  try {
+    return await extract();
+  } catch (err) {
+    if (err instanceof ExtractError) report({ type: 'error', code: err.code, global: err.global, message: err.message });
+    throw err;
+  }
+}
+
+async function extract(): Promise<number> {
   const a = await cli(NAME, `$0 --uri URI --db DB --collection C [--min EJSON] [--max EJSON] --out FILE|-
 $0 --plan DIR/plan.json --batch K
 
@@ -108,7 +120,7 @@ that appears atomically. With --plan, batch K of a plan exactly as extract-all r
   configureLog({ level: a.quiet ? 'quiet' : 'normal' });
   const connectTimeout = secondsOption('connect-timeout', a['connect-timeout'])!;
   const reportFd = intOption('report-fd', a['report-fd'], 3);
-  const report = reporterFor(reportFd);
+  report = reporterFor(reportFd);
   const job = await resolveJob(a as Record<string, unknown>);
   const manual = job.plan ? undefined : manualBatch(a as Record<string, unknown>);
   const uri = resolveUri(a.uri);

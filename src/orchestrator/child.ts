@@ -29,6 +29,8 @@ export interface Attempt {
   stderrTail: string;
   lastLine: string;
   result: Extract<ReportMessage, { type: 'result' }> | undefined;
+  /** The child's own account of its failure, when it could give one. */
+  failure: Extract<ReportMessage, { type: 'error' }> | undefined;
 }
 
 const MAX_LINE = 64 * 1024;
@@ -52,6 +54,7 @@ export async function runChild(o: ChildOptions): Promise<Attempt> {
   const tail = new Tail(8192);
   child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
   let result: Attempt['result'];
+  let failure: Attempt['failure'];
   let pending = '';
   const reports = child.stdio[3] as NodeJS.ReadableStream | undefined;
   reports?.on('data', (chunk: Buffer) => {
@@ -64,6 +67,7 @@ export async function runChild(o: ChildOptions): Promise<Attempt> {
         const msg = JSON.parse(line) as ReportMessage;
         if (msg.type === 'progress' && Number.isFinite(msg.docs)) o.onProgress(msg.docs);
         if (msg.type === 'result') result = msg;
+        if (msg.type === 'error') failure = msg;
       } catch {
         // not ours: ignore
       }
@@ -80,6 +84,7 @@ export async function runChild(o: ChildOptions): Promise<Attempt> {
     stderrTail: scrub(tail.text()),
     lastLine: scrub(tail.lastLine()),
     result,
+    failure,
   };
 }
 

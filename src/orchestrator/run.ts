@@ -59,6 +59,7 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set(['USAGE', 'AUTH', 'NOT_FOUND',
 function describe(a: Attempt, check?: string): string {
   if (check) return `result does not check out: ${check}`;
   if (a.timedOut) return 'exceeded --batch-timeout';
+  if (a.failure) return a.failure.message;
   if (a.signal) return `killed by ${a.signal}${a.signal === 'SIGKILL' ? ' (out of memory, or killed from outside)' : ''}`;
   return a.lastLine.replace(/^extract-batch: /, '') || `exit code ${a.exitCode}`;
 }
@@ -145,8 +146,9 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
         }
       }
       if (code && PERMANENT.has(code)) {
-        if (!stopped) {
-          stopped = `batch ${index}: ${error} (no retry can fix this; stopped launching batches)`;
+        // no retry can fix it; when the cause is not this batch's alone (disk full, auth), stop launching others
+        if (a.failure?.global && !stopped) {
+          stopped = `batch ${index}: ${error} (stopped launching batches)`;
           o.progress.problem(`extract-all: ${stopped}`);
         }
         break;
