@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BSON } from 'mongodb';
+import { BatchCutter } from '../../src/plan/cut.js';
+import type { Batch } from '../../src/plan/model.js';
+
+const { Int32, Long, Double, ObjectId } = BSON;
+
+const cut = (keys: unknown[], size: number, supported?: (alias: string) => boolean, weight?: number) => {
+  const c = new BatchCutter(size, supported, weight);
+  for (const k of keys) c.push(k);
+  return c.finish();
+};
+
+/** The batches without the catch-all, as [class, min, max, estimatedDocs]. */
+const shape = (batches: Batch[]) => batches.filter((b) => b.class !== 'other').map((b) => [b.class, b.min, b.max, b.estimatedDocs]);
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('BatchCutter', () => {
+  test('cuts every N keys; the first batch of a class is open below, the last open above', () => {
+    const { batches } = cut(range(1, 11), 3);
+    assert.deepEqual(shape(batches), [
+      ['number', undefined, 4, 3],
+      ['number', 4, 7, 3],
+      ['number', 7, 10, 3],
+      ['number', 10, undefined, 1],
+    ]);
+    assert.deepEqual(
+      batches.map((b) => b.index),
+      batches.map((_, i) => i),
+    );
+  });
+
+  test('an exact multiple of N leaves no empty batch at the end', () => {
+    assert.deepEqual(shape(cut(range(0, 6), 3).batches), [
+      ['number', undefined, 3, 3],
+      ['number', 3, undefined, 3],
+    ]);
+  });
+
+  test('bounds are the keys themselves, BSON types kept', () => {
+    const k = [new Int32(1), Long.fromString('9007199254740993'), new Double(9.5e15), new Int32(2 ** 30)];
+    const { batches } = cut(k, 1);
+    assert.equal(batches[0]!.max, k[1]);
+    assert.equal(batches[1]!.min, k[1]);
+    assert.equal(batches[1]!.max, k[2]);
+    assert.equal(batches[3]!.min, k[3]);
+  });
+
+  test('never spans type classes: a new class starts a new batch, open at the class edges', () => {
+    const oids = [1, 2, 3].map((i) => ObjectId.createFromTime(1_700_000_000 + i));
+    const { batches, idClasses } = cut([1, 2, 3, 4, 5, 'a', 'b', ...oids], 2);
+    assert.deepEqual(shape(batches), [
+      ['number', undefined, 3, 2],
+      ['number', 3, 5, 2],
+      ['number', 5, undefined, 1],
+      ['string', undefined, undefined, 2],
+      ['objectId', undefined, oids[2], 2],
+      ['objectId', oids[2], undefined, 1],
+    ]);
+    for (const b of batches) {
+      if (b.class === 'other') continue;
+      assert.notEqual(b.types.length, 0, `batch ${b.index} has no $type`);
+    }
+    assert.deepEqual(batches.find((b) => b.class === 'number')!.types, ['double', 'int', 'long', 'decimal']);
+    assert.deepEqual(batches.find((b) => b.class === 'string')!.types, ['string', 'symbol']);
+    assert.deepEqual(idClasses, { number: 5, string: 2, objectId: 3 });
+  });
+
+  test('Int32, Int64, Double and Decimal128 are one class', () => {
+    const keys = [new Int32(1), Long.fromNumber(2), new Double(2.5), BSON.Decimal128.fromString('3'), 4];
+    const { batches } = cut(keys, 100);
+    assert.deepEqual(shape(batches), [['number', undefined, undefined, 5]]);
+  });
+
+  test('a class that cannot be ranged (null) gets exactly one batch, however many keys', () => {
+    const { batches } = cut([null, null, undefined, null, null, 1, 2, 3], 2);
+    assert.deepEqual(shape(batches), [
+      ['null', undefined, undefined, 5],
+      ['number', undefined, 3, 2],
+      ['number', 3, undefined, 1],
+    ]);
+    assert.deepEqual(batches[0]!.types, ['null', 'undefined']);
+  });
+
+  test('catch-all "other" batch lists every unseen class\'s supported $type aliases, in BSON order', () => {
+    const unsupported = new Set(['minKey', 'maxKey', 'decimal', 'symbol', 'dbPointer', 'javascriptWithScope']);
+    const { batches } = cut([1, 2, 3], 10, (a) => !unsupported.has(a));
+    assert.equal(batches.length, 2);
+    const other = batches[1]!;
+    assert.equal(other.class, 'other');
+    assert.equal(other.index, 1);
+    assert.equal(other.min, undefined);
+    assert.equal(other.max, undefined);
+    assert.equal(other.estimatedDocs, 0);
+    assert.deepEqual(other.types, ['null', 'undefined', 'string', 'object', 'binData', 'objectId', 'bool', 'date', 'timestamp', 'regex', 'javascript']);
+    // the seen class keeps only its supported aliases too
+    assert.deepEqual(batches[0]!.types, ['double', 'int', 'long']);
+  });
+
+  test('with every class seen but one, the catch-all holds only that one', () => {
+    // one key of each class in BSON order, except dbPointer (deprecated: bson has no class to make one)
+    const keys = [
+      new BSON.MinKey(),
+      null,
+      1,
+      'a',
+      { a: 1 },
+      new BSON.Binary(Buffer.from('x')),
+      new ObjectId(),
+      true,
+      new Date(0),
+      new BSON.Timestamp({ t: 1, i: 1 }),
+      new BSON.BSONRegExp('a'),
+      new BSON.Code('x'),
+      new BSON.Code('x', { a: 1 }),
+      new BSON.MaxKey(),
+    ];
+    const { batches } = cut(keys, 10);
+    assert.equal(batches.length, 15);
+    assert.deepEqual(
+      batches.map((b) => b.class),
+      ['minKey', 'null', 'number', 'string', 'object', 'binData', 'objectId', 'bool', 'date', 'timestamp', 'regex', 'javascript', 'javascriptWithScope', 'maxKey', 'other'],
+    );
+    assert.deepEqual(batches[14]!.types, ['dbPointer']);
+  });
+
+  test('out-of-order type classes throw', () => {
+    const c = new BatchCutter(10);
+    c.push('a');
+    assert.throws(() => c.push(1), /out of BSON order/);
+    const d = new BatchCutter(10);
+    d.push(new ObjectId());
+    assert.throws(() => d.push(null), /out of BSON order/);
+  });
+
+  // Keys 1, 5, 3 cut one by one give [.., 5), [5, 3), [3, ..): an inverted range, and the first and last overlap,
+  // so documents with 3 <= _id < 5 would be exported twice. Numbers have one order whatever the collation
+  // (strings may not: a collection's collation decides their index order), so at least numbers must be checked.
+  test('out-of-order numeric keys within a class throw rather than make overlapping ranges', () => {
+    const c = new BatchCutter(1);
+    c.push(1);
+    c.push(5);
+    assert.throws(() => c.push(3), /out of BSON order|order/);
+  });
+
+  test('an array key throws (an _id cannot be an array)', () => {
+    assert.throws(() => new BatchCutter(10).push([1]), /array/);
+  });
+
+  test('empty input gives no batches, not even a catch-all', () => {
+    const { batches, idClasses } = new BatchCutter(10).finish();
+    assert.deepEqual(batches, []);
+    assert.deepEqual(idClasses, {});
+  });
+
+  test('batch size must be a positive number', () => {
+    for (const bad of [0, -1, Number.NaN]) assert.throws(() => new BatchCutter(bad), RangeError);
+  });
+
+  test('sampled keys count with their weight: cuts every size/weight keys, estimates rounded', () => {
+    const { batches, idClasses } = cut(range(0, 10), 10, undefined, 2.5);
+    assert.deepEqual(shape(batches), [
+      ['number', undefined, 4, 10],
+      ['number', 4, 8, 10],
+      ['number', 8, undefined, 5],
+    ]);
+    assert.deepEqual(idClasses, { number: 25 });
+  });
+
+  test('finish() hands out copies and can be called again', () => {
+    const c = new BatchCutter(2);
+    for (const k of [1, 2, 3]) c.push(k);
+    const first = c.finish();
+    first.batches[0]!.max = 99;
+    const again = c.finish();
+    assert.equal(again.batches[0]!.max, 3);
+    assert.equal(c.keys, 3);
+  });
+});
