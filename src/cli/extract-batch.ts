@@ -16,7 +16,8 @@ import { readPlan } from '../output/plan-store.js';
 import { batchPath } from '../output/layout.js';
 import { openAtomic, type AtomicFile } from '../output/atomic-file.js';
 import { createDocSink } from '../output/writers.js';
-import { makeRecord, writeRecord } from '../output/record.js';
+import { makeRecord } from '../output/record.js';
+import { publishBatch } from '../output/publish.js';
 import { reporterFor } from '../batch/report.js';
 import { drainBatch, type BatchSource } from '../batch/run-batch.js';
 
@@ -159,9 +160,11 @@ that appears atomically. With --plan, batch K of a plan exactly as extract-all r
       if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') process.exit(141);
       throw err instanceof ExtractError ? err : outputError(err, job.out);
     }
-    if (file) await file.commit();
     const seconds = (performance.now() - started) / 1000;
-    if (job.plan) await writeRecord(job.plan.dir, job.plan.file, makeRecord(job.plan.file, job.plan.index, { docs, ...written, seconds }));
+    const p = job.plan;
+    // With a plan, data file and record are published together under a per-batch lock: the same batch may run twice.
+    if (file && p) await publishBatch(p.dir, p.file, p.index, file, () => makeRecord(p.file, p.index, { docs, ...written, seconds }));
+    else if (file) await file.commit();
     report({ type: 'result', docs, ...written, seconds, file: job.out });
     info(`${NAME}: wrote ${docs} documents, ${written.bytes} bytes to ${job.out} in ${seconds.toFixed(2)} s (sha256 ${written.sha256})`);
     return EXIT.OK;
