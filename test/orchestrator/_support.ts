@@ -51,7 +51,9 @@ export const tmpFiles = (names: readonly string[]): string[] => names.filter((n)
 /** Every `_id` in every batch file of `dir`, in file order (duplicates kept). */
 export async function idsInOutput(dir: string): Promise<unknown[]> {
   const ids: unknown[] = [];
-  for (const f of dataFiles(await readdir(dir))) ids.push(...(await readOutput(join(dir, f))).ids);
+  for (const f of dataFiles(await readdir(dir))) {
+    if ((await stat(join(dir, f))).isFile()) ids.push(...(await readOutput(join(dir, f))).ids);
+  }
   return ids;
 }
 

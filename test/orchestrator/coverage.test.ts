@@ -55,7 +55,7 @@ describe('extract-all: exactly-once coverage', () => {
 
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const r = await extractAll(['--db', tdb.name, '--collection', 'mixed', '--out', out, '--batch-size', '25', '-j', '2', ...FAST], join(tmp, 'summary.json'));
+    const r = await extractAll(['--db', tdb.name, '--collection', 'mixed', '--out', out, '--batch-size', '40', '-j', '2', ...FAST], join(tmp, 'summary.json'));
     assert.equal(r.exitCode, 0, explain(r));
     const want = await expectedKeys(coll);
     const count = await coll.countDocuments({});
@@ -86,7 +86,7 @@ describe('extract-all: exactly-once coverage', () => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const r = await extractAll(
-      ['--db', tdb.name, '--collection', 'mixed', '--out', out, '--query', JSON.stringify(filter), '--batch-size', '25', '-j', '2', ...FAST],
+      ['--db', tdb.name, '--collection', 'mixed', '--out', out, '--query', JSON.stringify(filter), '--batch-size', '40', '-j', '2', ...FAST],
       join(tmp, 'summary.json'),
     );
     assert.equal(r.exitCode, 0, explain(r));
