@@ -12,6 +12,8 @@ export interface BatchSource {
   fields: string[] | null;
   /** Undefined: the whole collection (narrowed by the query). */
   batch: Batch | undefined;
+  /** Read at this cluster time (a BSON Timestamp): the plan's --snapshot. */
+  atClusterTime?: unknown;
 }
 
 /** Read one batch's documents into a sink. Returns how many were written; the sink is ended by the caller. */
@@ -24,7 +26,15 @@ export async function drainBatch(
 ): Promise<number> {
   const coll = client.db(src.db).collection(src.collection);
   const proj = projection(src.fields);
-  const cursor = coll.find(batchFilter(src.batch, src.query), { ...EXACT_READ, ...(proj ? { projection: proj } : {}) });
+  const filter = batchFilter(src.batch, src.query);
+  const cursor =
+    src.atClusterTime === undefined
+      ? coll.find(filter, { ...EXACT_READ, ...(proj ? { projection: proj } : {}) })
+      : // the driver's find() has no way to name atClusterTime; the generic cursor command does
+        client.db(src.db).runCursorCommand(
+          { find: src.collection, filter, ...(proj ? { projection: proj } : {}), readConcern: { level: 'snapshot', atClusterTime: src.atClusterTime } },
+          EXACT_READ,
+        );
   let docs = 0;
   let sinkError: unknown;
   let lastReport = Date.now();

@@ -20,7 +20,7 @@ import { runPlan } from '../orchestrator/run.js';
 import { failuresOf, writeManifest, type Summary } from '../orchestrator/summary.js';
 
 const NAME = 'extract-all';
-const SOURCE_KEYS = ['db', 'collection', 'query', 'fields', 'format', 'ejson', 'gzip', 'batch-size', 'batches', 'plan-method'] as const;
+const SOURCE_KEYS = ['db', 'collection', 'query', 'fields', 'format', 'ejson', 'gzip', 'batch-size', 'batches', 'plan-method', 'snapshot'] as const;
 
 async function run(): Promise<number> {
   const a = await sourceOptions(
@@ -66,6 +66,8 @@ retry failed batches, and prove the result complete (records, manifest, count ch
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // Bad source options are usage errors before the directory is created or locked (a held lock must not hide them).
+  if (!a.resume || a.db !== undefined || a.collection !== undefined) planRequest(a);
   await prepareDir(dir);
   const lock = await acquireLock(dir);
   try {

@@ -11,7 +11,7 @@ import { connect, assertCollection } from '../db/connect.js';
 import { supportedTypeAliases } from '../db/capabilities.js';
 import { classOf, typeClass } from '../plan/type-classes.js';
 import type { Batch, OutputOptions, PlanFile } from '../plan/model.js';
-import { decodeBatch, decodeQuery } from '../plan/plan-file.js';
+import { decodeBatch, decodeQuery, decodeSnapshot } from '../plan/plan-file.js';
 import { readPlan } from '../output/plan-store.js';
 import { batchPath } from '../output/layout.js';
 import { openAtomic, type AtomicFile } from '../output/atomic-file.js';
@@ -43,7 +43,14 @@ async function resolveJob(a: Record<string, unknown>): Promise<Job> {
     if (source !== '--batch') info(`${NAME}: batch ${index} (from ${source})`);
     const dir = dirname(planPath);
     return {
-      src: { db: plan.source.db, collection: plan.source.collection, query: decodeQuery(plan.query), fields: plan.fields, batch: decodeBatch(plan.batches[index]!) },
+      src: {
+        db: plan.source.db,
+        collection: plan.source.collection,
+        query: decodeQuery(plan.query),
+        fields: plan.fields,
+        batch: decodeBatch(plan.batches[index]!),
+        ...(plan.snapshot ? { atClusterTime: decodeSnapshot(plan) } : {}),
+      },
       output: plan.output,
       out: batchPath(dir, plan, index),
       plan: { file: plan, dir, index },

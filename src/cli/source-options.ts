@@ -18,6 +18,7 @@ export function sourceOptions<T>(y: Argv<T>) {
     .option('batch-size', { type: 'string', describe: 'Documents per batch  [default: 100000]' })
     .option('batches', { type: 'string', describe: 'Number of batches instead of --batch-size (about; one more per extra _id type)' })
     .option('plan-method', { type: 'string', describe: 'auto, scan (walk the _id index) or sample ($sample; MongoDB only)  [default: auto]' })
+    .option('snapshot', { type: 'boolean', describe: 'Read every batch at one point in time (MongoDB 5.0+ replica set or sharded cluster; finish within minSnapshotHistoryWindowInSeconds, default 300 s)' })
     .option('connect-timeout', { type: 'string', describe: 'Seconds to wait for the server  [default: 15]' });
 }
 
@@ -38,5 +39,6 @@ export function planRequest(a: Record<string, unknown>): PlanRequest {
     batchSize,
     batches,
     method,
+    snapshot: Boolean(a.snapshot),
   };
 }

@@ -1,4 +1,4 @@
-import type { Document, MongoClient } from 'mongodb';
+import { MongoServerError, type Collection, type Document, type MongoClient } from 'mongodb';
 import { ExtractError } from '../errors.js';
 import { BatchCutter } from '../plan/cut.js';
 import type { Batch, OutputOptions, PlanFile, PlanMethod } from '../plan/model.js';
@@ -22,6 +22,8 @@ export interface PlanRequest {
   batchSize?: number | undefined;
   batches?: number | undefined;
   method: PlanMethodName;
+  /** Read every batch at one cluster time (MongoDB replica sets and sharded clusters). */
+  snapshot?: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
       const method: PlanMethod = { name: 'scan', batchSize: req.batchSize ?? DEFAULT_BATCH_SIZE, idClasses: {}, keysRead: 0, seconds: elapsed(started), notes: ['empty collection: no batches'] };
       return makePlanFile({ ...source(req), expectedDocs: 0, method, batches: [] });
     }
+    const atClusterTime = req.snapshot ? await snapshotTime(client, req) : undefined;
     const supported = await supportedTypeAliases(coll, any._id);
     if (supported.size < 20) notes.push(`server lacks $type aliases: ${['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'].filter((a) => !supported.has(a)).join(', ')} (it cannot store those types)`);
     const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
@@ -64,7 +67,10 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
     let cutter: BatchCutter;
     if (name === 'scan') {
       cutter = new BatchCutter(batchSize, (a) => supported.has(a));
-      const keys = coll.find({}, { projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 10_000, ...EXACT_READ });
+      const keys =
+        atClusterTime === undefined
+          ? coll.find({}, { projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 10_000, ...EXACT_READ })
+          : client.db(req.db).runCursorCommand({ find: req.collection, filter: {}, projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 10_000, readConcern: { level: 'snapshot', atClusterTime } }, EXACT_READ);
       for await (const doc of keys) cutter.push(doc._id);
     } else {
       const batches = Math.max(1, Math.ceil(estimate / batchSize));
@@ -77,12 +83,42 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
     const { batches, idClasses } = cutter.finish();
     if (Object.keys(idClasses).length > 1) notes.push(`mixed _id types (${Object.keys(idClasses).join(', ')}): separate ranges per type`);
     // Without a filter an index walk has already counted every key; otherwise the server counts the filter.
-    const expectedDocs = name === 'scan' && !req.query ? cutter.keys : await coll.countDocuments(req.query ?? {});
+    const expectedDocs = name === 'scan' && !req.query ? cutter.keys : await countMatching(client, coll, req, atClusterTime);
     const method: PlanMethod = { name, batchSize, idClasses, keysRead: cutter.keys, seconds: elapsed(started), notes };
-    return makePlanFile({ ...source(req), expectedDocs, method, batches });
+    return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
   } catch (err) {
     throw classify(err);
   }
+}
+
+/**
+ * The cluster time every batch of a --snapshot plan reads at: the server names it in its first snapshot read.
+ * Servers without snapshot reads (standalone mongod, FerretDB) are refused with a clear error.
+ */
+async function snapshotTime(client: MongoClient, req: PlanRequest): Promise<unknown> {
+  const why = 'needs snapshot reads: MongoDB 5.0+ as a replica set or sharded cluster';
+  let res: Document;
+  try {
+    res = await client.db(req.db).command({ find: req.collection, filter: {}, projection: { _id: 1 }, limit: 1, readConcern: { level: 'snapshot' } });
+  } catch (err) {
+    if (err instanceof MongoServerError) throw new ExtractError('USAGE', `--snapshot: this server refused a snapshot read (${err.message}); --snapshot ${why}`);
+    throw err;
+  }
+  const t = (res.cursor as Document | undefined)?.atClusterTime;
+  if (t === undefined) throw new ExtractError('USAGE', `--snapshot: this server does not read at a point in time (no atClusterTime in its reply); --snapshot ${why}`);
+  return t;
+}
+
+async function countMatching(client: MongoClient, coll: Collection, req: PlanRequest, atClusterTime: unknown): Promise<number> {
+  if (atClusterTime === undefined) return coll.countDocuments(req.query ?? {});
+  const cursor = client.db(req.db).runCursorCommand({
+    aggregate: req.collection,
+    pipeline: [{ $match: req.query ?? {} }, { $group: { _id: null, n: { $sum: 1 } } }],
+    cursor: {},
+    readConcern: { level: 'snapshot', atClusterTime },
+  });
+  const [row] = await cursor.toArray();
+  return Number(row?.n ?? 0);
 }
 
 const elapsed = (since: number): number => Math.round(performance.now() - since) / 1000;

@@ -51,6 +51,9 @@ export function classify(err: unknown, uri?: string): ExtractError {
   if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoNetworkTimeoutError) {
     return new ExtractError('CONNECT', `cannot reach the server${where}: ${message}`, { cause: err });
   }
+  if (code === 239 || code === 246) {
+    return new ExtractError('USAGE', `the plan's snapshot can no longer be read (${message}); a --snapshot export must finish within the server's minSnapshotHistoryWindowInSeconds: plan again`, { cause: err, global: true });
+  }
   if (typeof code === 'number' && CURSOR_GONE.has(code)) {
     return new ExtractError('FAILED', `the server ended the cursor (${message}); the batch must restart`, { cause: err });
   }

@@ -48,5 +48,7 @@ export interface PlanFile {
   output: OutputOptions;
   expectedDocs: number;
   method: PlanMethod;
+  /** --snapshot: every batch reads at this cluster time (canonical EJSON Timestamp); null: live reads. */
+  snapshot: { atClusterTime: Document } | null;
   batches: Batch<Document>[];
 }

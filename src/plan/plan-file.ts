@@ -19,6 +19,8 @@ export interface NewPlan {
   expectedDocs: number;
   method: PlanMethod;
   batches: Batch[];
+  /** A BSON Timestamp when the plan reads at one point in time. */
+  atClusterTime?: unknown;
   createdAt?: Date;
 }
 
@@ -31,7 +33,8 @@ export function makePlanFile(p: NewPlan): PlanFile {
     return out;
   });
   const query = p.query ? canonical(p.query) : null;
-  const body = { source: p.source, query, fields: p.fields, output: p.output, batches };
+  const snapshot = p.atClusterTime !== undefined ? { atClusterTime: canonical(p.atClusterTime) } : null;
+  const body = { source: p.source, query, fields: p.fields, output: p.output, snapshot, batches };
   const planId = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   return {
     format: PLAN_FORMAT,
@@ -43,6 +46,7 @@ export function makePlanFile(p: NewPlan): PlanFile {
     output: p.output,
     expectedDocs: p.expectedDocs,
     method: p.method,
+    snapshot,
     batches,
   };
 }
@@ -62,6 +66,10 @@ export function decodeBatch(b: Batch<Document>): Batch {
   if (b.max !== undefined) out.max = EJSON.deserialize({ v: b.max }, { relaxed: false }).v;
   return out;
 }
+
+/** The plan's snapshot time as a BSON Timestamp, if it has one. */
+export const decodeSnapshot = (plan: Pick<PlanFile, 'snapshot'>): unknown =>
+  plan.snapshot ? EJSON.deserialize({ t: plan.snapshot.atClusterTime }, { relaxed: false }).t : undefined;
 
 /** The stored query turned back into a BSON document (exact types). */
 export const decodeQuery = (q: Document | null): Document | null => (q ? (EJSON.deserialize(q, { relaxed: false }) as Document) : null);
