@@ -1,0 +1,201 @@
+// Support for the hardening suite: fault injection into real child processes through a NODE_OPTIONS preload,
+// and process / file inspection. No hooks in src/: the preload patches the driver's cursor in the child only.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { readOutput, idKey } from '../helpers/read-output.js';
+import { waitFor } from '../helpers/wait.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The preload (CommonJS, run by every node process started with NODE_OPTIONS=--require it, i.e. extract-all and
+ * each extract-batch child it starts). MPE_FI lists actions `name[:batch]`; an action aimed at a batch fires once
+ * per batch across attempts (a marker file in MPE_FI_DIR), so the retry runs clean.
+ *   hang          the batch's cursor never yields (SIGTERM still ends the process)
+ *   hang-noterm   same, and SIGTERM is ignored: only SIGKILL ends it
+ *   pause         after the first document, write the cursor id to pause-K.cursor and wait for the file go-K
+ *   junk          write junk to stdout and to the report descriptor (fd 3) before running normally
+ *   exit0         write junk to stdout and exit 0 at once, having done nothing
+ *   cmdline       (every child) copy /proc/self/cmdline to cmdline-PID
+ *   hwm           (every process) write VmHWM in kB to hwm-{all,batch}-PID at exit
+ *   renames       (extract-all) append every rename target to renames-all
+ */
+const PRELOAD = String.raw`
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const dir = process.env.MPE_FI_DIR;
+const spec = (process.env.MPE_FI || '').split(',').filter(Boolean);
+const script = process.argv[1] || '';
+const isBatch = /extract-batch\.js$/.test(script);
+const isAll = /extract-all\.js$/.test(script);
+const bi = process.argv.indexOf('--batch');
+const batch = bi >= 0 ? process.argv[bi + 1] : undefined;
+const once = (name) => { try { fs.closeSync(fs.openSync(path.join(dir, 'fired-' + name), 'wx')); return true; } catch { return false; } };
+const cursorProto = () => require(process.env.MPE_FI_MONGODB).AbstractCursor.prototype;
+const keepAlive = () => setInterval(() => {}, 1 << 30);
+for (const s of spec) {
+  const [act, target] = s.split(':');
+  if (act === 'hwm') {
+    process.on('exit', () => {
+      const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+      fs.writeFileSync(path.join(dir, 'hwm-' + (isBatch ? 'batch' : isAll ? 'all' : 'other') + '-' + process.pid), m ? m[1] : '0');
+    });
+    continue;
+  }
+  if (act === 'renames') {
+    if (!isAll) continue;
+    const fsp = require('fs/promises');
+    const orig = fsp.rename;
+    fsp.rename = async (a, b) => { fs.appendFileSync(path.join(dir, 'renames-all'), path.basename(String(b)) + '\n'); return orig(a, b); };
+    require('module').syncBuiltinESMExports();
+    continue;
+  }
+  if (!isBatch) continue;
+  if (target !== undefined && target !== '*' && target !== batch) continue;
+  if (act === 'cmdline') { fs.writeFileSync(path.join(dir, 'cmdline-' + process.pid), fs.readFileSync('/proc/self/cmdline')); continue; }
+  if (!once(act + '-' + batch)) continue;
+  fs.writeFileSync(path.join(dir, act + '-' + batch + '.pid'), String(process.pid));
+  if (act === 'hang' || act === 'hang-noterm') {
+    if (act === 'hang-noterm') {
+      process.on('SIGTERM', () => {});
+      for (const m of ['on', 'once', 'addListener', 'prependListener']) {
+        const orig = process[m].bind(process);
+        process[m] = (ev, fn) => (ev === 'SIGTERM' ? process : orig(ev, fn));
+      }
+    }
+    keepAlive();
+    cursorProto().next = () => new Promise(() => {});
+  } else if (act === 'pause') {
+    const proto = cursorProto();
+    const orig = proto.next;
+    let paused = false;
+    proto.next = async function () {
+      const d = await orig.call(this);
+      if (!paused && d) {
+        paused = true;
+        fs.writeFileSync(path.join(dir, 'pause-' + batch + '.cursor'), String(this.id));
+        while (!fs.existsSync(path.join(dir, 'go-' + batch))) await new Promise((r) => setTimeout(r, 20));
+      }
+      return d;
+    };
+  } else if (act === 'junk') {
+    fs.writeSync(1, 'junk on stdout\n' + '\u0000\u00ff'.repeat(1000) + '\n[{"not":"a document"\n');
+    const lines = ['not json at all', '{"type":"result","docs":-5,"bytes":1,"sha256":"x","seconds":0,"file":"/etc/passwd"}',
+      '{"type":"progress","docs":"many"}', '{"type":"error","code":"OUTPUT","global":true,"message":"fake"}', 'x'.repeat(200000)];
+    try { fs.writeSync(3, lines.join('\n') + '\n'); } catch {}
+  } else if (act === 'exit0') {
+    fs.writeSync(1, 'done!\n{"type":"result","docs":0}\n');
+    process.exit(0);
+  }
+}
+`;
+
+export interface Faults {
+  dir: string;
+  /** Environment for extract-all (inherited by its children). */
+  env(actions: string[], extra?: Record<string, string>): Record<string, string>;
+  file(name: string): string;
+  has(name: string): boolean;
+  read(name: string): string;
+  /** Let a paused batch go on. */
+  go(batch: number): Promise<void>;
+  /** Wait until batch K paused; returns its cursor id and pid. */
+  paused(batch: number, timeout?: number): Promise<{ cursorId: string; pid: number }>;
+  list(prefix: string): string[];
+}
+
+export async function faults(dir: string): Promise<Faults> {
+  await mkdir(dir, { recursive: true });
+  const preload = join(dir, 'preload.cjs');
+  await writeFile(preload, PRELOAD);
+  const file = (name: string) => join(dir, name);
+  return {
+    dir,
+    env: (actions, extra = {}) => ({
+      NODE_OPTIONS: `--require ${preload}`,
+      MPE_FI: actions.join(','),
+      MPE_FI_DIR: dir,
+      MPE_FI_MONGODB: require.resolve('mongodb'),
+      ...extra,
+    }),
+    file,
+    has: (name) => existsSync(file(name)),
+    read: (name) => readFileSync(file(name), 'utf8'),
+    go: (batch) => writeFile(file(`go-${batch}`), ''),
+    async paused(batch, timeout = 20_000) {
+      const cursorId = await waitFor(() => existsSync(file(`pause-${batch}.cursor`)) && readFileSync(file(`pause-${batch}.cursor`), 'utf8'), {
+        what: `batch ${batch} to pause mid-stream`,
+        timeout,
+        interval: 20,
+      });
+      return { cursorId, pid: Number(readFileSync(file(`pause-${batch}.pid`), 'utf8')) };
+    },
+    list: (prefix) => readdirSync(dir).filter((n) => n.startsWith(prefix)),
+  };
+}
+
+/** Whether a process exists and is not a zombie. */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether /proc still has an entry for pid (alive or zombie). */
+export const exists = (pid: number): boolean => existsSync(`/proc/${pid}`);
+
+/** Every extract-batch process on the machine: pid and argv. */
+export function batchProcesses(): { pid: number; argv: string[] }[] {
+  const out: { pid: number; argv: string[] }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (argv.some((a) => a.endsWith('extract-batch.js'))) out.push({ pid: Number(name), argv });
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
+
+/** Temporary files left in a directory. */
+export const tmpFiles = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((n) => n.endsWith('.tmp'));
+
+/** All _id keys of an output directory's batch files, and the duplicates among them. */
+export async function outputIds(dir: string): Promise<{ keys: string[]; dups: string[]; files: string[] }> {
+  const files = (await readdir(dir)).filter((n) => /^batch-\d+\.(json|ndjson)(\.gz)?$/.test(n)).sort();
+  const keys: string[] = [];
+  for (const f of files) for (const id of (await readOutput(join(dir, f))).ids) keys.push(idKey(id));
+  const seen = new Set<string>();
+  const dups = new Set<string>();
+  for (const k of keys) (seen.has(k) ? dups : seen).add(k);
+  return { keys, dups: [...dups], files };
+}
+
+/** Every batch file matches its record (size and sha256). */
+export async function recordsHold(dir: string): Promise<{ batch: number; ok: boolean; why?: string }[]> {
+  const out: { batch: number; ok: boolean; why?: string }[] = [];
+  for (const r of (await readdir(dir)).filter((n) => /^record-\d+\.json$/.test(n)).sort()) {
+    const rec = JSON.parse(await readFile(join(dir, r), 'utf8')) as { batch: number; file: string; bytes: number; sha256: string };
+    const data = await readFile(join(dir, rec.file)).catch(() => undefined);
+    if (!data) out.push({ batch: rec.batch, ok: false, why: 'no file' });
+    else if (data.length !== rec.bytes || sha256(data) !== rec.sha256) out.push({ batch: rec.batch, ok: false, why: 'differs from record' });
+    else out.push({ batch: rec.batch, ok: true });
+  }
+  return out;
+}
+
+/** Standard fast-failure options for extract-all in tests. */
+export const FAST = ['--retry-delay', '0.05', '--connect-timeout', '2', '--grace', '1'] as const;
+
+export const readJson = async <T = any>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
