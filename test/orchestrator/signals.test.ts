@@ -1,0 +1,55 @@
+// SIGINT to extract-all mid-run: exit 130, children gone, no temporary files, no lock; --resume finishes.
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runBin, spawnBin } from '../helpers/cli.js';
+import { idKeys } from '../helpers/read-output.js';
+import { withDb } from '../helpers/server.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+import { FAST, batchProcesses, duplicates, explain, extractAll, idsInOutput, processAlive, recordFiles, recordStamps, seedNumbers, tmpFiles } from './_support.js';
+
+const tdb = withDb('orch_signals');
+const DOCS = 400;
+
+test('SIGINT mid-run: exit 130, no orphans, no temporary files, no lock; then --resume completes', async (t) => {
+  await seedNumbers(tdb.db.collection('c'), DOCS, 2000);
+  const tmp = await tmpDir(t);
+  const out = join(tmp, 'out');
+  const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST], { t, timeout: 60_000 });
+  let exited = false;
+  void run.exited.then(() => (exited = true));
+  const seen = new Set<number>();
+  // Interrupt once a batch is done and another child is in the middle of writing its file.
+  await waitFor(
+    async () => {
+      for (const p of batchProcesses(out)) seen.add(p.pid);
+      const names = await readdir(out).catch(() => [] as string[]);
+      return recordFiles(names).length > 0 && tmpFiles(names).length > 0 && batchProcesses(out).length > 0;
+    },
+    { what: 'a finished batch and a child writing', timeout: 30_000, interval: 2, abortIf: () => (exited ? 'extract-all exited' : undefined) },
+  );
+  for (const p of batchProcesses(out)) seen.add(p.pid);
+  run.child.kill('SIGINT');
+  const r = await run.exited;
+  assert.equal(r.exitCode, 130, `exit ${r.exitCode} signal ${r.signal}\n${r.stderr}`);
+  // When extract-all is gone its children must be gone too: nothing is left to reap them later.
+  assert.deepEqual(batchProcesses(out), [], 'extract-batch processes outlived extract-all');
+  assert.deepEqual([...seen].filter(processAlive), []);
+  const names = await readdir(out);
+  assert.deepEqual(tmpFiles(names), [], 'temporary files left behind');
+  assert.ok(!names.includes('.extract.lock'), 'lock file left behind');
+
+  const before = await recordStamps(out);
+  assert.ok(before.size >= 1);
+  const r2 = await extractAll(['--out', out, '--resume', '-j', '2', ...FAST], join(tmp, 's2.json'));
+  assert.equal(r2.exitCode, 0, explain(r2));
+  assert.equal(r2.summary?.batches.resumed, before.size);
+  const after = await recordStamps(out);
+  for (const [file, stamp] of before) assert.deepEqual(after.get(file), stamp, `${file} was redone`);
+  const got = idKeys(await idsInOutput(out));
+  assert.deepEqual(duplicates(got), []);
+  assert.deepEqual(got, idKeys(Array.from({ length: DOCS }, (_, i) => i)));
+  assert.equal((await runBin('extract-verify', ['--out', out])).exitCode, 0);
+});
