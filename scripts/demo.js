@@ -11,7 +11,7 @@ import { ensureFerretDB, startFerretDB } from './ferretdb.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'demo-out');
-const DOCS = Number(process.env.DEMO_DOCS ?? 50_000);
+const DOCS = Number(process.env.DEMO_DOCS ?? 20_000);
 
 function rng(seed) {
   let s = seed >>> 0;
@@ -54,7 +54,7 @@ try {
   rmSync(out, { recursive: true, force: true });
   const env = { ...process.env, MONGO_URI: uri };
   const bin = (name) => path.join(root, 'bin', `${name}.js`);
-  const cmd = ['--db', 'mpe_demo', '--collection', 'orders', '--out', out, '--batch-size', '10000'];
+  const cmd = ['--db', 'mpe_demo', '--collection', 'orders', '--out', out, '--batch-size', '5000'];
   console.error(`demo: extract-all ${cmd.join(' ')}`);
   execFileSync(process.execPath, [bin('extract-all'), ...cmd], { stdio: 'inherit', env });
   execFileSync(process.execPath, [bin('extract-verify'), '--out', out], { stdio: 'inherit', env });

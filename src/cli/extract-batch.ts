@@ -105,8 +105,7 @@ async function extract(): Promise<number> {
   const a = await cli(NAME, `$0 --uri URI --db DB --collection C [--min EJSON] [--max EJSON] --out FILE|-
 $0 --plan DIR/plan.json --batch K
 
-Extract one batch: the documents whose _id is in [--min, --max) (either side open), narrowed by --query, into one file
-that appears atomically. With --plan, batch K of a plan exactly as extract-all runs it.`)
+Extract one batch: the documents whose _id is in [--min, --max) (either side open), narrowed by --query, into one file that appears atomically. With --plan, batch K of a plan exactly as extract-all runs it.`)
     .option('uri', { type: 'string', describe: 'Connection string (default: $MONGO_URI, which keeps secrets out of argv)' })
     .option('db', { alias: 'd', type: 'string', describe: 'Database' })
     .option('collection', { alias: 'c', type: 'string', describe: 'Collection' })

@@ -10,7 +10,7 @@ export function cli(name: string, text: string): Argv {
     .scriptName(name)
     .usage(text)
     .strict()
-    .parserConfiguration({ 'duplicate-arguments-array': false, 'strip-aliased': true })
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       throw err ?? usage(msg);

@@ -72,6 +72,9 @@ export async function checkBatch(dir: string, plan: PlanFile, index: number, opt
   const st = await stat(file).catch(() => undefined);
   if (!st) return { ok: false, reason: 'record without data file', record };
   if (st.size !== record.bytes) return { ok: false, reason: `file has ${st.size} bytes, record says ${record.bytes}`, record };
-  if (options.hash && (await sha256File(file)) !== record.sha256) return { ok: false, reason: 'file checksum differs from its record', record };
+  if (options.hash) {
+    const sha = await sha256File(file).catch((err: unknown) => `unreadable: ${(err as Error).message}`);
+    if (sha !== record.sha256) return { ok: false, reason: sha.startsWith('unreadable') ? `file ${sha}` : 'file checksum differs from its record', record };
+  }
   return { ok: true, record };
 }
