@@ -23,8 +23,8 @@ export interface Summary {
   failures: { batch: number; attempts: number; lastError: string; exitCode: number | null; signal: string | null; stderrTail: string; rerun: string }[];
 }
 
-/** Flags that keep failure paths fast. */
-export const FAST = ['--retry-delay', '0.05', '--connect-timeout', '2', '--grace', '1', '--quiet'];
+/** Flags that keep failure paths fast (the connect timeout is generous: a loaded machine must not turn into retries). */
+export const FAST = ['--retry-delay', '0.05', '--connect-timeout', '10', '--grace', '1', '--quiet'];
 
 /** Run extract-all to completion with `--summary FILE`; the summary is undefined when none was written. */
 export async function extractAll(args: readonly string[], summaryFile: string, options: RunOptions = {}): Promise<RunResult & { summary: Summary | undefined }> {

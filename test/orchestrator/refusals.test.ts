@@ -1,0 +1,80 @@
+// What extract-all refuses to do to an output directory: mix plans, restart without --resume, share it with a live run.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { Document } from 'mongodb';
+import { spawnBin } from '../helpers/cli.js';
+import { withDb } from '../helpers/server.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+import { FAST, batchProcesses, dataFiles, explain, extractAll, preload, readSummary, snapshot } from './_support.js';
+
+const tdb = withDb('orch_refusals');
+
+describe('extract-all: output directory refusals', () => {
+  test('setup', async () => {
+    for (const name of ['a', 'b']) {
+      await tdb.db.collection(name).insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, from: name })) as Document[]);
+    }
+  });
+
+  test('a directory holding another plan, or a plan without --resume: exit 2, nothing touched', async (t) => {
+    const tmp = await tmpDir(t);
+    const out = join(tmp, 'out');
+    const first = await extractAll(['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', '-j', '2', ...FAST], join(tmp, 's0.json'));
+    assert.equal(first.exitCode, 0, explain(first));
+    const before = await snapshot(out);
+    assert.ok(dataFiles(Object.keys(before)).length >= 2);
+
+    const attempts: [string, string[]][] = [
+      ['other collection, --resume', ['--db', tdb.name, '--collection', 'b', '--out', out, '--resume']],
+      ['other collection', ['--db', tdb.name, '--collection', 'b', '--out', out]],
+      ['same collection, no --resume', ['--db', tdb.name, '--collection', 'a', '--out', out]],
+      ['other query, --resume', ['--db', tdb.name, '--collection', 'a', '--query', '{"_id":{"$lt":10}}', '--out', out, '--resume']],
+    ];
+    for (const [what, args] of attempts) {
+      const r = await extractAll([...args, ...FAST], join(tmp, 'refused.json'));
+      assert.equal(r.exitCode, 2, `${what}: ${explain(r)}`);
+      assert.deepEqual(await snapshot(out), before, `${what}: the directory changed`);
+    }
+  });
+
+  test('two runs into one directory at once: the second exits 7 and the first completes', async (t) => {
+    const tmp = await tmpDir(t);
+    const out = join(tmp, 'out');
+    const release = join(tmp, 'release');
+    // The first run's children wait (bounded) for the test's go-ahead, so the first run surely holds the lock.
+    const nodeOptions = await preload(
+      tmp,
+      'gate',
+      `const cell = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 30000;
+  while (!fs.existsSync(${JSON.stringify(release)}) && Date.now() < deadline) Atomics.wait(cell, 0, 0, 10);`,
+    );
+    const summaryFile = join(tmp, 's1.json');
+    const first = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', '-j', '2', ...FAST, '--summary', summaryFile], {
+      t,
+      timeout: 60_000,
+      env: { NODE_OPTIONS: nodeOptions },
+    });
+    let exited = false;
+    void first.exited.then(() => (exited = true));
+    await waitFor(() => batchProcesses(out).length > 0, { what: 'the first run’s children', timeout: 20_000, abortIf: () => (exited ? 'the first run exited' : undefined) });
+    const held = await snapshot(out);
+    assert.ok('.extract.lock' in held);
+
+    const second = await extractAll(['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', ...FAST], join(tmp, 's2.json'));
+    assert.equal(second.exitCode, 7, explain(second));
+    assert.ok(!exited, 'the first run was still going');
+    assert.deepEqual(await snapshot(out), held, 'the second run changed the directory');
+
+    writeFileSync(release, '');
+    const r1 = await first.exited;
+    const s1 = await readSummary(summaryFile);
+    assert.equal(r1.exitCode, 0, explain({ ...r1, summary: s1 }));
+    assert.equal(s1?.docs, 100);
+    assert.ok(!(await readdir(out)).includes('.extract.lock'));
+  });
+});
