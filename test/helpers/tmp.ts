@@ -23,14 +23,18 @@ export async function tmpDir(t: Cleanup, prefix = 'mpe-test-'): Promise<string> 
  * cannot be had here (not root, no mount permission in this container, …).
  */
 export async function smallFilesystem(t: Cleanup, sizeKiB: number): Promise<{ dir: string } | { skip: string }> {
-  const dir = await tmpDir(t, 'mpe-tmpfs-');
+  const dir = await mkdtemp(join(tmpdir(), 'mpe-tmpfs-'));
+  let mounted = false;
+  t.after(async () => {
+    if (mounted) await run('umount', [dir], { timeout: 10_000 }).catch(() => run('umount', ['-l', dir]).catch(() => {}));
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  });
   try {
     await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir], { timeout: 10_000 });
+    mounted = true;
   } catch (err) {
     const why = String((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n')[0];
     return { skip: `cannot mount a ${sizeKiB} KiB tmpfs here: ${why}` };
   }
-  // Registered after tmpDir's removal, so it runs first (after hooks run in reverse order).
-  t.after(() => run('umount', [dir], { timeout: 10_000 }).catch(() => run('umount', ['-l', dir]).catch(() => {})));
   return { dir };
 }
