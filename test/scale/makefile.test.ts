@@ -53,17 +53,17 @@ test('one target pair per batch, named as layout.ts names them; all, verify, .DE
     const plan = planOf(count, output);
     const text = renderMakefile(plan, { dir: '/data/out' });
     for (const i of [0, count - 1]) {
-      assert.ok(text.includes(`$(EXTRACT_OUT)/${batchFileName(plan, i)}`), `batch ${i}`);
-      assert.ok(text.includes(`$(EXTRACT_OUT)/${recordFileName(plan, i)}`), `record ${i}`);
+      assert.ok(text.includes(`$(MPE_OUT)/${batchFileName(plan, i)}`), `batch ${i}`);
+      assert.ok(text.includes(`$(MPE_OUT)/${recordFileName(plan, i)}`), `record ${i}`);
     }
-    assert.equal(text.match(/\$\(EXTRACT_OUT\)\/record-\d+\.json/g)?.length, count);
+    assert.equal(text.match(/\$\(MPE_OUT\)\/record-\d+\.json/g)?.length, count);
     const ext = batchFileName(plan, 0).replace(/^batch-\d+/, '');
-    assert.ok(text.includes(`$(EXTRACT_OUT)/batch-%${ext} $(EXTRACT_OUT)/record-%.json: $(EXTRACT_PLAN)\n\t$(EXTRACT_BATCH) --plan $(EXTRACT_PLAN_SH) --batch $*`));
+    assert.ok(text.includes(`$(MPE_OUT)/batch-%${ext} $(MPE_OUT)/record-%.json: $(MPE_PLAN)\n\t$(EXTRACT_BATCH) --plan $(MPE_PLAN_SH) --batch $*`));
     assert.match(text, /^EXTRACT_BATCH \?= extract-batch$/m);
     assert.match(text, /^EXTRACT_VERIFY \?= extract-verify$/m);
     assert.match(text, /^\.DELETE_ON_ERROR:$/m);
-    assert.match(text, /^all: \$\(EXTRACT_RECORDS\) \$\(EXTRACT_BATCH_FILES\)$/m);
-    assert.match(text, /^verify: all\n\t\$\(EXTRACT_VERIFY\) --plan \$\(EXTRACT_PLAN_SH\)$/m);
+    assert.match(text, /^all: \$\(MPE_RECORDS\) \$\(MPE_BATCH_FILES\)$/m);
+    assert.match(text, /^verify: all\n\t\$\(EXTRACT_VERIFY\) --plan \$\(MPE_PLAN_SH\)$/m);
     const rules = text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
     assert.doesNotMatch(rules, /MONGO_URI|mongodb(\+srv)?:/, 'no connection string in the Makefile');
     // `all` is the first rule: the default goal.
