@@ -35,7 +35,8 @@ const isAll = /extract-all\.js$/.test(script);
 const bi = process.argv.indexOf('--batch');
 const batch = bi >= 0 ? process.argv[bi + 1] : undefined;
 const once = (name) => { try { fs.closeSync(fs.openSync(path.join(dir, 'fired-' + name), 'wx')); return true; } catch { return false; } };
-const cursorProto = () => require(process.env.MPE_FI_MONGODB).AbstractCursor.prototype;
+// the batch's find cursor only (not listCollections and the like, which also inherit next())
+const cursorProto = () => require(process.env.MPE_FI_MONGODB).FindCursor.prototype;
 const keepAlive = () => setInterval(() => {}, 1 << 30);
 for (const s of spec) {
   const [act, target] = s.split(':');
@@ -71,7 +72,7 @@ for (const s of spec) {
     cursorProto().next = () => new Promise(() => {});
   } else if (act === 'pause') {
     const proto = cursorProto();
-    const orig = proto.next;
+    const orig = require(process.env.MPE_FI_MONGODB).AbstractCursor.prototype.next;
     let paused = false;
     proto.next = async function () {
       const d = await orig.call(this);
