@@ -616,6 +616,10 @@ describe('extract-batch: bad input', () => {
       { uri: `mongodb+srv://user:s3cretPW@invalid.invalid/`, secrets: ['s3cretPW'] },
       { uri: `user:s3cretPW@127.0.0.1:${port}`, secrets: ['s3cretPW'] },
     ];
+    // the same through MONGO_URI, the way the orchestrator passes it
+    const viaEnv = await extract('mixed', ['--connect-timeout', '1', '--out', '-'], { env: { MONGO_URI: cases[1]!.uri } });
+    assertFails(viaEnv, EXIT.CONNECT);
+    for (const s of cases[1]!.secrets) assert.ok(!viaEnv.stderr.includes(s), `${s} leaked through MONGO_URI:\n${viaEnv.stderr}`);
     // each URI as it is, and the first also with a usage error and an unknown option (other error paths)
     const runs = cases.flatMap(({ uri, secrets }, i) =>
       (i === 0 ? [[], ['--min', '1', '--max', '"a"'], ['--bogus']] : [[]]).map((extra) => ({ uri, secrets, extra })),
