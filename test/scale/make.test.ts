@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { binPath, childEnv, runBin } from '../helpers/cli.js';
+import { binPath, childEnv, repoRoot, runBin } from '../helpers/cli.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { readPlan } from '../../src/output/plan-store.js';
@@ -113,4 +113,43 @@ test('--makefile puts the fragment elsewhere; it still names the output director
   const env = childEnv();
   const m = await make(['-C', tmp, '-f', mk, ...vars, 'verify'], env);
   assert.equal(m.code, 0, m.stderr);
+});
+
+test('examples/Makefile.batches and examples/Makefile work as their comments say', async (t) => {
+  const missing = await makeMissing();
+  if (missing) return t.skip(missing);
+  const coll = tdb.db.collection('examples');
+  await seed(coll, 300, 50);
+  const tmp = await tmpDir(t);
+  const cmd = (name: string) => `${process.execPath} ${binPath(name)}`;
+  const common = [`DB=${tdb.name}`, 'COLLECTION=examples', 'BATCH_SIZE=100'];
+  const env = childEnv();
+
+  const batches = join(repoRoot, 'examples', 'Makefile.batches');
+  const outB = join(tmp, 'by-batch');
+  const vars = [...common, `OUT=${outB}`, `EXTRACT_PLAN=${cmd('extract-plan')}`, `EXTRACT_BATCH=${cmd('extract-batch')}`, `EXTRACT_VERIFY=${cmd('extract-verify')}`];
+  const first = await make(['-j', '2', '-f', batches, ...vars, 'verify'], env);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  assert.match(first.stderr, /extract-verify: complete/);
+  assert.equal((await make(['-q', '-f', batches, ...vars], env)).code, 0, 'second make would do something');
+  assert.deepEqual((await idsInOutput(outB)).sort(), await idsInCollection(coll));
+
+  const single = join(repoRoot, 'examples', 'Makefile');
+  const outS = join(tmp, 'all', 'examples');
+  const sv = [...common, `OUT=${outS}`, 'JOBS=2', `EXTRACT_ALL=${cmd('extract-all')}`, `EXTRACT_VERIFY=${cmd('extract-verify')}`];
+  const noUri = await make(['-f', single, ...sv], childEnv({ MONGO_URI: undefined }));
+  assert.notEqual(noUri.code, 0);
+  assert.match(noUri.stderr, /set MONGO_URI/);
+  const once = await make(['-f', single, ...sv], env);
+  assert.equal(once.code, 0, once.stderr + once.stdout);
+  assert.equal(once.stderr, '', 'quiet: nothing on stderr when all is well');
+  await stat(`${outS}.done`);
+  const twice = await make(['-f', single, ...sv, 'EXTRACT_ALL=false'], env);
+  assert.equal(twice.code, 0, twice.stderr);
+  assert.match(twice.stdout, /Nothing to be done/);
+  // A failure: no stamp, and make reports extract-all's code.
+  const bad = await make(['-f', single, ...common, 'COLLECTION=no_such_collection', `OUT=${join(tmp, 'bad')}`, `EXTRACT_ALL=${cmd('extract-all')}`], env);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /Error 5/);
+  await assert.rejects(stat(`${join(tmp, 'bad')}.done`));
 });
