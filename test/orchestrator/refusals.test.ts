@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Document } from 'mongodb';
 import { spawnBin } from '../helpers/cli.js';
 import { withDb } from '../helpers/server.js';
@@ -14,7 +14,7 @@ import { FAST, batchProcesses, dataFiles, explain, extractAll, preload, readSumm
 const tdb = withDb('orch_refusals');
 
 describe('extract-all: output directory refusals', () => {
-  test('setup', async () => {
+  before(async () => {
     for (const name of ['a', 'b']) {
       await tdb.db.collection(name).insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, from: name })) as Document[]);
     }
