@@ -22,7 +22,9 @@ export async function connect(uri: string, options: ConnectOptions): Promise<Mon
   try {
     client = new MongoClient(uri, clientOptions);
   } catch (err) {
-    throw classify(err, uri);
+    // the constructor only parses: whatever it throws (MongoParseError, or MongoRuntimeError for a bad host:port) is a bad URI
+    const e = classify(err, uri);
+    throw e.code === 'FAILED' ? new ExtractError('USAGE', `invalid connection string: ${scrub(String((err as Error)?.message ?? err)).split('\n')[0]}`, { cause: err }) : e;
   }
   try {
     await client.connect();
