@@ -16,7 +16,7 @@ export function redactUri(uri: string): string {
   try {
     return redactConnectionString(uri);
   } catch {
-    return uri.replace(/\/\/[^@/]*@/, '//<credentials>@');
+    return uri.replace(/^([^:/@]*:\/\/)?.*@/, '$1<credentials>@');
   }
 }
 

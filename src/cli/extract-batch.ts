@@ -189,9 +189,10 @@ async function manualToBatch(client: Awaited<ReturnType<typeof connect>>, src: B
   if (m.min === undefined) {
     // an open low side is bounded by $type: keep to the aliases this server knows
     const coll = client.db(src.db).collection(src.collection);
+    const aliases = typeClass(m.cls).aliases;
     const any = await coll.findOne({}, { projection: { _id: 1 } });
-    const ok = any ? await supportedTypeAliases(coll, any._id) : new Set<string>();
-    batch.types = typeClass(m.cls).aliases.filter((t) => ok.has(t));
+    const ok = any ? await supportedTypeAliases(coll, aliases) : new Set<string>();
+    batch.types = aliases.filter((t) => ok.has(t));
     if (batch.types.length === 0) batch.types = [typeClass(m.cls).aliases[0]!];
   }
   return batch;

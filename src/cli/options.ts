@@ -2,7 +2,7 @@ import { BSON, type Document } from 'mongodb';
 import { usage } from '../errors.js';
 import type { EjsonMode, OutputFormat, OutputOptions } from '../plan/model.js';
 
-/** Parse an Extended JSON option (canonical types kept: `5` is an Int32, `5.0` a Double). */
+/** Parse an Extended JSON option (canonical types kept: `5` is an Int32, `{"$numberDouble":"5.0"}` a Double). */
 export function parseEjson(option: string, text: string): unknown {
   try {
     return BSON.EJSON.parse(text, { relaxed: false });
@@ -43,7 +43,7 @@ export function parseOutput(a: { format?: string; ejson?: string; gzip?: boolean
 /** A whole number in [min, max]; `undefined` stays undefined. */
 export function intOption(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     throw usage(`--${option}: expected a whole number${max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`}, got ${JSON.stringify(value)}`);
   }
@@ -53,7 +53,7 @@ export function intOption(option: string, value: unknown, min: number, max = Num
 /** Seconds > 0 (fractions allowed). */
 export function secondsOption(option: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw usage(`--${option}: expected a number of seconds > 0, got ${JSON.stringify(value)}`);
   return n;
 }

@@ -51,7 +51,7 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
       return makePlanFile({ ...source(req), expectedDocs: 0, method, batches: [] });
     }
     const atClusterTime = req.snapshot ? await snapshotTime(client, req) : undefined;
-    const supported = await supportedTypeAliases(coll, any._id);
+    const supported = await supportedTypeAliases(coll);
     if (supported.size < 20) notes.push(`server lacks $type aliases: ${['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'].filter((a) => !supported.has(a)).join(', ')} (it cannot store those types)`);
     const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
 

@@ -11,6 +11,7 @@ export class BatchCutter {
   private current: Batch | undefined;
   private readonly counts: Record<string, number> = {};
   private lastRank = -1;
+  private lastOrder: number | string | undefined;
   keys = 0;
 
   constructor(
@@ -28,6 +29,11 @@ export class BatchCutter {
     if (cls === 'array') throw new Error('an _id cannot be an array');
     const rank = classRank(cls);
     if (rank < this.lastRank) throw new Error(`keys out of BSON order: ${cls} after ${TYPE_CLASSES[this.lastRank]?.name}`);
+    const order = orderKey(key);
+    if (rank === this.lastRank && order !== undefined && this.lastOrder !== undefined && order < this.lastOrder) {
+      throw new Error(`keys out of BSON order within ${cls}`);
+    }
+    this.lastOrder = order;
     this.keys++;
     this.counts[cls] = (this.counts[cls] ?? 0) + this.weight;
     const cur = this.current;
@@ -62,4 +68,19 @@ export class BatchCutter {
     for (const b of batches) b.estimatedDocs = Math.round(b.estimatedDocs);
     return { batches, idClasses: { ...this.counts } };
   }
+}
+
+/**
+ * A comparable stand-in for keys whose order is fixed (numbers, ObjectIds, dates), to catch unsorted input.
+ * Strings are not checked: a collection's collation decides their order. Large Int64s compare approximately,
+ * so only a clear step backwards is reported.
+ */
+function orderKey(key: unknown): number | string | undefined {
+  if (typeof key === 'number') return key;
+  if (key instanceof Date) return key.getTime();
+  const t = (key as { _bsontype?: string } | null)?._bsontype;
+  if (t === 'Int32' || t === 'Double') return (key as { value: number }).value;
+  if (t === 'Long') return (key as { toNumber(): number }).toNumber();
+  if (t === 'ObjectId') return (key as { toHexString(): string }).toHexString();
+  return undefined;
 }

@@ -28,7 +28,7 @@ export function batchFilter(batch: Batch | undefined, query: Document | null | u
 
 /** A projection for --fields: the listed paths, and `_id` always (so every document can be accounted for). */
 export function projection(fields: string[] | null | undefined): Document | undefined {
-  if (!fields || fields.length === 0) return undefined;
+  if (!fields) return undefined;
   const p: Document = { _id: 1 };
   for (const f of fields) p[f] = 1;
   return p;
