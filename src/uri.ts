@@ -11,13 +11,15 @@ export function resolveUri(fromArgv: string | undefined, env: NodeJS.ProcessEnv 
   return uri;
 }
 
-/** A URI with its password and other secrets masked; falls back to a regex for URIs the parser rejects. */
+/** A URI with its password and other secrets masked, whatever shape it has. */
 export function redactUri(uri: string): string {
+  let out = uri;
   try {
-    return redactConnectionString(uri);
+    if (/^mongodb(\+srv)?:\/\//i.test(uri)) out = redactConnectionString(uri);
   } catch {
-    return uri.replace(/^([^:/@]*:\/\/)?.*@/, '$1<credentials>@');
+    // unparsable: the fallback below still masks the user information
   }
+  return out.includes('<credentials>@') ? out : out.replace(/^([^:/@]*:\/\/)?[^/?#]*@/, '$1<credentials>@');
 }
 
 /** Mask every mongodb URI's credentials inside free text (error messages from the driver or execa). */

@@ -4,8 +4,7 @@ import { TYPE_CLASSES } from '../plan/type-classes.js';
 const ALL_ALIASES = TYPE_CLASSES.flatMap((c) => c.aliases);
 
 /**
- * The $type aliases this server understands, of those asked about. Real MongoDB knows them all (one query
- * tells); FerretDB rejects some (decimal, symbol, minKey, …) only when it evaluates a filter against a
+ * The $type aliases this server understands, of those asked about. Real MongoDB knows them all; FerretDB rejects some (decimal, symbol, minKey, …) only when it evaluates a filter against a
  * document. So each probe evaluates `$type` on the first document and then matches it anyway through
  * `$exists`: one document read per probe, on any server. A server that cannot name a type cannot store it.
  * Needs a non-empty collection.
@@ -15,12 +14,7 @@ export async function supportedTypeAliases(coll: Collection, aliases: readonly s
     const filter: Document = { $or: [{ _id: { $type: some } }, { _id: { $exists: true } }] };
     return coll.find(filter, { projection: { _id: 1 } }).limit(1).toArray();
   };
-  try {
-    await probe(aliases);
-    return new Set(aliases);
-  } catch (err) {
-    if (!(err instanceof MongoServerError)) throw err;
-  }
+  // One alias per probe: FerretDB stops at the first alias that matches, so a list can pass unchecked.
   const ok = new Set<string>();
   for (const alias of aliases) {
     try {
