@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { runBin, spawnBin } from '../helpers/cli.js';
 import { idKeys } from '../helpers/read-output.js';
 import { withDb } from '../helpers/server.js';
@@ -13,43 +13,80 @@ import { FAST, batchProcesses, duplicates, explain, extractAll, idsInOutput, pro
 const tdb = withDb('orch_signals');
 const DOCS = 400;
 
-test('SIGINT mid-run: exit 130, no orphans, no temporary files, no lock; then --resume completes', async (t) => {
-  await seedNumbers(tdb.db.collection('c'), DOCS, 2000);
-  const tmp = await tmpDir(t);
-  const out = join(tmp, 'out');
-  const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST], { t, timeout: 60_000 });
-  let exited = false;
-  void run.exited.then(() => (exited = true));
-  const seen = new Set<number>();
-  // Interrupt once a batch is done and another child is in the middle of writing its file.
-  await waitFor(
-    async () => {
-      for (const p of batchProcesses(out)) seen.add(p.pid);
-      const names = await readdir(out).catch(() => [] as string[]);
-      return recordFiles(names).length > 0 && tmpFiles(names).length > 0 && batchProcesses(out).length > 0;
-    },
-    { what: 'a finished batch and a child writing', timeout: 30_000, interval: 2, abortIf: () => (exited ? 'extract-all exited' : undefined) },
-  );
-  for (const p of batchProcesses(out)) seen.add(p.pid);
-  run.child.kill('SIGINT');
-  const r = await run.exited;
-  assert.equal(r.exitCode, 130, `exit ${r.exitCode} signal ${r.signal}\n${r.stderr}`);
-  // When extract-all is gone its children must be gone too: nothing is left to reap them later.
-  assert.deepEqual(batchProcesses(out), [], 'extract-batch processes outlived extract-all');
-  assert.deepEqual([...seen].filter(processAlive), []);
-  const names = await readdir(out);
-  assert.deepEqual(tmpFiles(names), [], 'temporary files left behind');
-  assert.ok(!names.includes('.extract.lock'), 'lock file left behind');
+describe('extract-all: signals', () => {
+  before(() => seedNumbers(tdb.db.collection('c'), DOCS, 2000));
 
-  const before = await recordStamps(out);
-  assert.ok(before.size >= 1);
-  const r2 = await extractAll(['--out', out, '--resume', '-j', '2', ...FAST], join(tmp, 's2.json'));
-  assert.equal(r2.exitCode, 0, explain(r2));
-  assert.equal(r2.summary?.batches.resumed, before.size);
-  const after = await recordStamps(out);
-  for (const [file, stamp] of before) assert.deepEqual(after.get(file), stamp, `${file} was redone`);
-  const got = idKeys(await idsInOutput(out));
-  assert.deepEqual(duplicates(got), []);
-  assert.deepEqual(got, idKeys(Array.from({ length: DOCS }, (_, i) => i)));
-  assert.equal((await runBin('extract-verify', ['--out', out])).exitCode, 0);
+  test('SIGINT mid-run: exit 130, no orphans, no temporary files, no lock; then --resume completes', async (t) => {
+    const tmp = await tmpDir(t);
+    const out = join(tmp, 'out');
+    const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST], { t, timeout: 60_000 });
+    let exited = false;
+    void run.exited.then(() => (exited = true));
+    const seen = new Set<number>();
+    // Interrupt once a batch is done and another child is in the middle of writing its file.
+    await waitFor(
+      async () => {
+        for (const p of batchProcesses(out)) seen.add(p.pid);
+        const names = await readdir(out).catch(() => [] as string[]);
+        return recordFiles(names).length > 0 && tmpFiles(names).length > 0 && batchProcesses(out).length > 0;
+      },
+      { what: 'a finished batch and a child writing', timeout: 30_000, interval: 2, abortIf: () => (exited ? 'extract-all exited' : undefined) },
+    );
+    for (const p of batchProcesses(out)) seen.add(p.pid);
+    run.child.kill('SIGINT');
+    const r = await run.exited;
+    assert.equal(r.exitCode, 130, `exit ${r.exitCode} signal ${r.signal}\n${r.stderr}`);
+    // When extract-all is gone its children must be gone too: nothing is left to reap them later.
+    assert.deepEqual(batchProcesses(out), [], 'extract-batch processes outlived extract-all');
+    assert.deepEqual([...seen].filter(processAlive), []);
+    const names = await readdir(out);
+    assert.deepEqual(tmpFiles(names), [], 'temporary files left behind');
+    assert.ok(!names.includes('.extract.lock'), 'lock file left behind');
+
+    const before = await recordStamps(out);
+    assert.ok(before.size >= 1);
+    const r2 = await extractAll(['--out', out, '--resume', '-j', '2', ...FAST], join(tmp, 's2.json'));
+    assert.equal(r2.exitCode, 0, explain(r2));
+    assert.equal(r2.summary?.batches.resumed, before.size);
+    const after = await recordStamps(out);
+    for (const [file, stamp] of before) assert.deepEqual(after.get(file), stamp, `${file} was redone`);
+    const got = idKeys(await idsInOutput(out));
+    assert.deepEqual(duplicates(got), []);
+    assert.deepEqual(got, idKeys(Array.from({ length: DOCS }, (_, i) => i)));
+    assert.equal((await runBin('extract-verify', ['--out', out])).exitCode, 0);
+  });
+
+  test('extract-all SIGKILLed mid-run (its children orphaned): --resume at once takes over and the result is exactly complete', async (t) => {
+    const tmp = await tmpDir(t);
+    const out = join(tmp, 'out');
+    const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST], { t, timeout: 60_000 });
+    let exited = false;
+    void run.exited.then(() => (exited = true));
+    await waitFor(async () => recordFiles(await readdir(out).catch(() => [] as string[])).length > 0 && batchProcesses(out).length > 0, {
+      what: 'a finished batch and a running child',
+      timeout: 30_000,
+      interval: 2,
+      abortIf: () => (exited ? 'extract-all exited' : undefined),
+    });
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const orphans = batchProcesses(out).map((p) => p.pid);
+    t.diagnostic(`${orphans.length} orphaned extract-batch process(es) still running after SIGKILL`);
+    t.after(() => {
+      for (const pid of orphans) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    });
+
+    const r = await extractAll(['--out', out, '--resume', '-j', '2', ...FAST], join(tmp, 's2.json'));
+    assert.equal(r.exitCode, 0, explain(r));
+    assert.equal(r.summary?.docs, DOCS);
+    await waitFor(() => orphans.every((pid) => !processAlive(pid)), { what: 'the orphans to finish', timeout: 30_000, interval: 20 });
+    // Whatever the orphans did meanwhile, the directory holds every document once and checks out.
+    const got = idKeys(await idsInOutput(out));
+    assert.deepEqual(duplicates(got), []);
+    assert.deepEqual(got, idKeys(Array.from({ length: DOCS }, (_, i) => i)));
+    const v = await runBin('extract-verify', ['--out', out]);
+    assert.equal(v.exitCode, 0, v.stderr);
+    const names = await readdir(out);
+    assert.ok(!names.includes('.extract.lock'));
+  });
 });
