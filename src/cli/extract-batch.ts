@@ -16,7 +16,7 @@ import { readPlan } from '../output/plan-store.js';
 import { batchPath } from '../output/layout.js';
 import { openAtomic, type AtomicFile } from '../output/atomic-file.js';
 import { createDocSink } from '../output/writers.js';
-import { makeRecord } from '../output/record.js';
+import { checkBatch, makeRecord } from '../output/record.js';
 import { publishBatch } from '../output/publish.js';
 import { reporterFor } from '../batch/report.js';
 import { drainBatch, type BatchSource } from '../batch/run-batch.js';
@@ -119,6 +119,7 @@ Extract one batch: the documents whose _id is in [--min, --max) (either side ope
     .option('out', { alias: 'o', type: 'string', describe: 'Output file, or - for stdout' })
     .option('plan', { type: 'string', describe: 'A plan.json written by extract-plan or extract-all' })
     .option('batch', { type: 'string', describe: 'Batch number in the plan (default: $JOB_COMPLETION_INDEX, $SLURM_ARRAY_TASK_ID or $AWS_BATCH_JOB_ARRAY_INDEX)' })
+    .option('skip-done', { type: 'boolean', describe: 'With --plan: exit 0 at once if the batch file and record already check out (for array-job engines that rerun tasks)' })
     .option('connect-timeout', { type: 'number', default: 15, describe: 'Seconds to wait for the server' })
     .option('quiet', { type: 'boolean', describe: 'Print errors only' })
     .option('report-fd', { type: 'number', hidden: true, describe: 'File descriptor for progress and result lines (used by extract-all)' })
@@ -129,6 +130,14 @@ Extract one batch: the documents whose _id is in [--min, --max) (either side ope
   const reportFd = intOption('report-fd', a['report-fd'], 3);
   report = reporterFor(reportFd);
   const job = await resolveJob(a as Record<string, unknown>);
+  if (a['skip-done'] && !job.plan) throw usage('--skip-done goes with --plan');
+  if (a['skip-done'] && job.plan) {
+    const done = await checkBatch(job.plan.dir, job.plan.file, job.plan.index, { hash: true });
+    if (done.ok) {
+      info(`${NAME}: batch ${job.plan.index} is already done (${done.record.docs} documents, sha256 checked); skipped`);
+      return EXIT.OK;
+    }
+  }
   const manual = job.plan ? undefined : manualBatch(a as Record<string, unknown>);
   const uri = resolveUri(a.uri);
   registerSecrets(uri);
