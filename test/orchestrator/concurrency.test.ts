@@ -1,7 +1,6 @@
 // --concurrency is a ceiling: never more extract-batch processes at once, as seen from the children and from /proc.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawnBin } from '../helpers/cli.js';
