@@ -3,21 +3,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ExtractError, outputError } from '../errors.js';
 import { LOCK_FILE } from '../output/layout.js';
+import { pidAlive } from '../pid.js';
 
 interface LockInfo {
   pid: number;
   host: string;
   startedAt: string;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * One orchestrator per output directory. The lock names its holder; a holder on this host that is no longer
@@ -41,7 +33,7 @@ export async function acquireLock(dir: string): Promise<{ release(): Promise<voi
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw outputError(err, path);
     }
     const holder = await readLock(path);
-    if (holder && (holder.host !== me.host || alive(holder.pid))) {
+    if (holder && (holder.host !== me.host || pidAlive(holder.pid))) {
       throw new ExtractError('BUSY', `${dir} is in use by another run (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); wait for it, or remove ${path} if that run is gone`);
     }
     // the holder is dead (or the lock is unreadable): take it over

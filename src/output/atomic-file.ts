@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { outputError } from '../errors.js';
+import { pidAlive } from '../pid.js';
 
 /** Temporary names carry the writer's pid so a later run can tell a dead writer's leftovers from a live one's. */
 const TMP_RE = /^\.(.+)\.(\d+)-[0-9a-f]{8}\.tmp$/;
@@ -95,21 +96,12 @@ async function syncDir(dir: string): Promise<void> {
   await fh.close();
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** Remove temporary files left in `dir` by writers that are no longer alive. Returns how many were removed. */
 export async function removeStaleTemps(dir: string): Promise<number> {
   let removed = 0;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const m = TMP_RE.exec(name);
-    if (m && !alive(Number(m[2]))) {
+    if (m && !pidAlive(Number(m[2]))) {
       await unlink(join(dir, name)).then(() => removed++, () => {});
     }
   }

@@ -9,6 +9,7 @@ import type { PlanFile } from '../plan/model.js';
 import type { AtomicFile } from './atomic-file.js';
 import { recordFileName, recordPath } from './layout.js';
 import { writeRecord, type BatchRecord } from './record.js';
+import { pidAlive } from '../pid.js';
 
 /**
  * Publishing a batch is two renames: the data file, then its record. Array-job engines sometimes run the same index
@@ -39,15 +40,6 @@ const UNREADABLE_STALE_MS = 2_000;
 /** Hidden, so nothing that globs batch-* or record-* sees it. */
 export const publishLockPath = (dir: string, plan: Pick<PlanFile, 'batches'>, index: number): string =>
   join(dir, `.${recordFileName(plan, index)}.lock`);
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 async function readHolder(path: string): Promise<{ holder?: Holder; text: string; ageMs: number } | undefined> {
   try {
@@ -99,7 +91,7 @@ export async function acquirePublishLock(path: string, options: PublishLockOptio
     const seen = await readHolder(path);
     if (!seen) continue; // released between our open and our read
     const h = seen.holder;
-    const dead = h ? (h.host === me.host && !alive(h.pid)) || seen.ageMs > staleMs : seen.ageMs > UNREADABLE_STALE_MS;
+    const dead = h ? (h.host === me.host && !pidAlive(h.pid)) || seen.ageMs > staleMs : seen.ageMs > UNREADABLE_STALE_MS;
     if (dead) {
       await takeOver(path, seen.text);
       continue;
