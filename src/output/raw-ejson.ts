@@ -181,14 +181,14 @@ function str(s: number, e: number, fatal: boolean): void {
   const q0 = Q;
   let q = q0;
   o[q++] = 0x22;
-  // Most strings are plain ASCII: find the plain prefix, copy it natively when long.
+  // Most strings are plain ASCII: copy the plain prefix, natively when long.
   let i = s;
-  while (i < e && CLS[b[i]!] === 0) i++;
-  if (i - s > 48) {
+  if (e - s > 64) {
+    while (i < e && CLS[b[i]!] === 0) i++;
     b.copy(o, q, s, i);
     q += i - s;
   } else {
-    for (let k = s; k < i; k++) o[q++] = b[k]!;
+    for (let c = 0; i < e && CLS[(c = b[i]!)] === 0; i++) o[q++] = c;
   }
   while (i < e) {
     const c = b[i]!;
