@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { cli, main } from './main.js';
 import { intOption, nonEmpty, secondsOption } from './options.js';
 import { planRequest, sourceOptions } from './source-options.js';
-import { EXIT, ExtractError, usage } from '../errors.js';
+import { EXIT, usage } from '../errors.js';
 import { configureLog, error, info } from '../log.js';
 import { registerSecrets, resolveUri } from '../uri.js';
 import { connect } from '../db/connect.js';
@@ -11,7 +11,7 @@ import { computePlan } from '../db/compute-plan.js';
 import type { PlanFile } from '../plan/model.js';
 import { readPlanIn, writePlan } from '../output/plan-store.js';
 import { PLAN_FILE } from '../output/layout.js';
-import { liveTemps, removeStaleTemps, writeFileAtomic } from '../output/atomic-file.js';
+import { removeStaleTemps, writeFileAtomic } from '../output/atomic-file.js';
 import { checkBatch, type BatchRecord } from '../output/record.js';
 import { acquireLock } from '../orchestrator/lock.js';
 import { assertNoStrayBatches, planMismatch, prepareDir, samePlan } from '../orchestrator/prepare.js';
@@ -74,12 +74,6 @@ retry failed batches, and prove the result complete (records, manifest, count ch
     if (lock.tookOverFrom) info(`${NAME}: took over ${dir} from a run that is gone (pid ${lock.tookOverFrom.pid})`);
     const removed = await removeStaleTemps(dir);
     if (removed > 0) info(`${NAME}: removed ${removed} temporary file(s) left by an earlier run`);
-    // A child of a killed run may still be writing its batch: two runs must not write at once.
-    const writing = await liveTemps(dir);
-    if (writing.length > 0) {
-      const pids = [...new Set(writing.map(([, pid]) => pid))].join(', ');
-      throw new ExtractError('BUSY', `${dir} is still being written by process ${pids} (a batch of an earlier run that was killed?); wait for it to finish or stop it, then rerun (remove ${join(dir, writing[0]![0])} if that process is not an extract-batch)`);
-    }
 
     // The plan: reuse (--resume) or compute.
     let plan = await readPlanIn(dir);

@@ -107,13 +107,3 @@ export async function removeStaleTemps(dir: string): Promise<number> {
   }
   return removed;
 }
-
-/** Temporary files in `dir` that a live process other than this one is still writing: [file name, pid]. */
-export async function liveTemps(dir: string): Promise<[string, number][]> {
-  const out: [string, number][] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = TMP_RE.exec(name);
-    if (m && Number(m[2]) !== process.pid && pidAlive(Number(m[2]))) out.push([name, Number(m[2])]);
-  }
-  return out;
-}
