@@ -1,7 +1,7 @@
 // Cases 1, 2, 3, 5, 10, 11: faults injected into real processes against the real server; outcomes asserted on disk.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
@@ -137,10 +137,14 @@ describe('faults', { timeout: 240_000 }, () => {
     assert.equal(existsSync(stale), false, 'the dead writer\'s temporary file was removed');
     assert.ok(running(orphan), 'the orphan is still paused mid-batch');
     assert.ok((await tmpFiles(out)).some((n) => n.includes(`.${orphan}-`)), "the live orphan's temporary file was not removed from under it");
-    // the orphan now finishes and publishes the same batch a second time: nothing may break
+    // the orphan now finishes and publishes the same batch a second time: the last publisher's file and record
+    // must win together (a document of its range changed meanwhile, so the two files may differ)
+    await tdb.db.collection('killed').updateOne({ _id: 550 } as never, { $set: { pad: 'changed after the rerun' } });
     await f.go(1);
     await waitFor(() => !running(orphan), { what: 'the orphan to finish', timeout: 20_000, interval: 20 });
     await assertComplete(out, expected, rerun);
+    const record = JSON.parse(await readFile(join(out, 'record-00001.json'), 'utf8'));
+    assert.equal(record.pid, orphan, "the orphan published last; its record describes the file on disk (checked above)");
   });
 
   test('11: the server restarts while a batch streams → the batch is retried and the run completes', async (t) => {
