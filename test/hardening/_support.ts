@@ -17,6 +17,7 @@ const require = createRequire(import.meta.url);
  *   hang          the batch's cursor never yields (SIGTERM still ends the process)
  *   hang-noterm   same, and SIGTERM is ignored: only SIGKILL ends it
  *   pause         after the first document, write the cursor id to pause-K.cursor and wait for the file go-K
+ *                 (at most 60 s, and only while MPE_FI_DIR exists; hangs end themselves after 120 s)
  *   junk          write junk to stdout and to the report descriptor (fd 3) before running normally
  *   exit0         write junk to stdout and exit 0 at once, having done nothing
  *   cmdline       (every child) copy /proc/self/cmdline to cmdline-PID
@@ -69,6 +70,8 @@ for (const s of spec) {
       }
     }
     keepAlive();
+    // never outlive a test that failed to clean up
+    setTimeout(() => process.exit(98), 120000).unref();
     cursorProto().next = () => new Promise(() => {});
   } else if (act === 'pause') {
     const proto = cursorProto();
@@ -79,7 +82,12 @@ for (const s of spec) {
       if (!paused && d) {
         paused = true;
         fs.writeFileSync(path.join(dir, 'pause-' + batch + '.cursor'), String(this.id));
-        while (!fs.existsSync(path.join(dir, 'go-' + batch))) await new Promise((r) => setTimeout(r, 20));
+        const until = Date.now() + 60000;
+        while (!fs.existsSync(path.join(dir, 'go-' + batch))) {
+          // the test is gone (its directory removed) or never said go: do not linger
+          if (!fs.existsSync(dir) || Date.now() > until) process.exit(97);
+          await new Promise((r) => setTimeout(r, 20));
+        }
       }
       return d;
     };
