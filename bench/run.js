@@ -3,7 +3,7 @@
 //
 //   npm run bench                 full run (builds first)
 //   npm run bench -- --quick      the short run (< 3 minutes here)
-//   node bench/run.js [--quick] [--docs N] [--rounds N] [--no-node22] [--no-variants] [--server-pid PID]
+//   node bench/run.js [--quick] [--docs N] [--rounds N] [--no-node22] [--no-variants] [--no-extract-all] [--server-pid PID]
 //
 // Server: $MONGO_URI if set (then --server-pid or $BENCH_SERVER_PID gives the server's CPU), else a private
 // FerretDB v1.24.2 (scripts/ferretdb.js) with its data in /dev/shm.
@@ -58,7 +58,7 @@ const SIZES = quick
   ? { main: 2_000, variants: { '16k': 100 }, many: 10_000 }
   : external
     ? { main: 1_000_000, variants: { '200b': 1_000_000, '16k': 30_000 }, many: 10_000 }
-    : { main: 10_000, variants: { '200b': 20_000, '16k': 500 }, many: 10_000 };
+    : { main: 15_000, variants: { '200b': 30_000, '16k': 800 }, many: 10_000 };
 const config = {
   mode: quick ? 'quick' : 'full',
   mainDocs: Number(value('docs') ?? SIZES.main),
@@ -239,15 +239,16 @@ function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false }) 
 
 /** One measured run of a contender, verified. */
 async function runOnce(ctx, k, roundNo) {
-  const slug = k.id.replace(/[^a-z0-9]+/gi, '_');
-  const outBase = path.join(tmpDir, 'out', `${k.dataset}-${slug}-r${roundNo}`);
+  const slug = `${k.dataset}-${k.id}`.replace(/[^a-z0-9]+/gi, '_');
+  fs.mkdirSync(path.join(tmpDir, 'out'), { recursive: true });
+  const outBase = path.join(tmpDir, 'out', `${slug}-r${roundNo}`);
   rmrf(outBase);
   rmrf(`${outBase}.json`);
   const job = k.make(outBase);
   const m = await measureCommand(job.cmd, job.args, {
     env: job.env,
     cwd: repoRoot,
-    logPrefix: path.join(tmpDir, 'logs', `${k.dataset}-${slug}-r${roundNo}`),
+    logPrefix: path.join(tmpDir, 'logs', `${slug}-r${roundNo}`),
     serverPid: ctx.serverPid,
     cpuMethod: ctx.cpuMethod,
     timeoutMs: 30 * 60_000,
@@ -517,12 +518,15 @@ async function main() {
 
   // extract-all / extract-batch
   const have = (f) => fs.existsSync(path.join(repoRoot, 'dist', 'src', 'cli', f));
-  if (have('extract-all.js')) {
+  if (have('extract-all.js') && !flag('no-extract-all')) {
     const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'extract-all.js'), '--help'], { encoding: 'utf8' });
     const m = /--concurrency[^\n]*default: (\d+)/.exec(r.stdout ?? '');
     ctx.extractAll = { available: true, defaultConcurrency: m ? Number(m[1]) : os.availableParallelism() };
   } else {
-    ctx.extractAll = { available: false, why: 'not available: dist/src/cli/extract-all.js is missing (run npm run build once extract-all has landed)' };
+    ctx.extractAll = {
+      available: false,
+      why: flag('no-extract-all') ? 'not available: skipped (--no-extract-all)' : 'not available: dist/src/cli/extract-all.js is missing (run npm run build once extract-all has landed)',
+    };
     unavailable.push({ what: 'extract-all', why: ctx.extractAll.why });
     log(`extract-all ${ctx.extractAll.why}`);
   }
@@ -574,6 +578,8 @@ async function main() {
     const variantSets = [];
     for (const [variant, docs] of Object.entries(config.variants)) variantSets.push(await add(variant, docs));
     const many = ctx.extractAll.available || have('extract-plan.js') ? await add('tiny', config.manyBatchesDocs) : null;
+    // one document: what each contender costs before it reads anything (start-up, connect, planning, children)
+    const one = await add('tiny', 1);
     // one document, for empty-range batches
     ctx.overheadCollection = 'overhead_one';
     const oc = client.db(DB).collection(ctx.overheadCollection);
@@ -592,6 +598,16 @@ async function main() {
     // variants: mongoexport, drain and extract-all at its defaults (one batch of the whole set: the child's peak RSS)
     for (const ds of variantSets) {
       runs.push(...(await runRounds(ctx, ds, contenders(ctx, ds, { extras: false, node22: false, minimal: true }), Math.max(1, config.rounds - 1), ds.name)));
+    }
+    // the same contenders on one document: their fixed costs, subtracted for the marginal CPU per document
+    const fixedRuns = await runRounds(ctx, one, contenders(ctx, one, { extras: false, node22: true, minimal: false, node22DefaultOnly: quick }), Math.max(1, config.rounds - 1), 'fixed costs (1 document)');
+    runs.push(...fixedRuns);
+    for (const r of runs) {
+      const f = r.dataset !== one.name && fixedRuns.find((x) => x.id === r.id && x.ok);
+      if (!f || r.cpuSeconds === null) continue;
+      r.fixedCpuSeconds = f.cpuSeconds;
+      r.fixedWallSeconds = f.wallSeconds;
+      r.marginalCpuMicrosPerDoc = round(((r.cpuSeconds - f.cpuSeconds) * 1e6) / r.docs, 1);
     }
     const manyRes = many ? await manyBatches(ctx, many) : null;
 
@@ -634,11 +650,14 @@ async function main() {
     await cleanup();
   }
 
-  fs.writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  // latest.* is the last run of either mode; <mode>.* keeps the last run of each
   const md = renderMarkdown(results);
-  fs.writeFileSync(path.join(resultsDir, 'latest.md'), md);
+  for (const name of ['latest', config.mode]) {
+    fs.writeFileSync(path.join(resultsDir, `${name}.json`), JSON.stringify(results, null, 2) + '\n');
+    fs.writeFileSync(path.join(resultsDir, `${name}.md`), md);
+  }
   process.stdout.write(`\n${md}`);
-  log(`\nwrote bench/results/latest.json and bench/results/latest.md (${results.durationSeconds} s)`);
+  log(`\nwrote bench/results/latest.{json,md} and ${config.mode}.{json,md} (${results.durationSeconds} s)`);
   const failed = results.runs.filter((r) => !r.ok);
   if (failed.length) {
     log(`${failed.length} contender(s) failed verification or exited non-zero: ${failed.map((r) => r.id).join(', ')}`);
@@ -650,15 +669,18 @@ function noiseOf(results) {
   const spreads = results.runs.filter((r) => r.wallSpread !== null).map((r) => ({ id: `${r.dataset} ${r.id}`, spread: r.wallSpread }));
   const values = spreads.map((s) => s.spread);
   const worst = spreads.sort((a, b) => b.spread - a.spread)[0];
-  const serverSpreads = results.runs
-    .map((r) => r.samples.filter((s) => s.ok && !s.warmup).map((s) => s.serverCpuSeconds))
-    .filter((xs) => xs.length > 1 && median(xs))
-    .map((xs) => (Math.max(...xs) - Math.min(...xs)) / median(xs));
+  const spreadOf = (field) =>
+    results.runs
+      .map((r) => r.samples.filter((s) => s.ok && !s.warmup).map((s) => s[field]))
+      .filter((xs) => xs.length > 1 && median(xs))
+      .map((xs) => (Math.max(...xs) - Math.min(...xs)) / median(xs));
+  const serverSpreads = spreadOf('serverCpuSeconds');
   return {
     wallSpreadMedian: round(median(values), 3),
     wallSpreadMax: worst ? round(worst.spread, 3) : null,
     wallSpreadMaxContender: worst?.id ?? null,
     serverCpuSpreadMedian: round(median(serverSpreads), 3),
+    cpuSpreadMedian: round(median(spreadOf('cpuSeconds')), 3),
     loadAverage: results.machine.loadAverage,
     note:
       'spread = (max − min) / median of one contender\'s wall seconds over the measured rounds. ' +

@@ -40,7 +40,13 @@ export function computeTargets(res) {
       limit: 0.5,
       cmp: '<=',
       why,
-      detail: bothOk ? `${fmt(ea.cpuMicrosPerDoc, 1)} vs ${fmt(me.cpuMicrosPerDoc, 1)} µs/doc (${name}, Node ${ea.node})${cpu22 !== null ? `; Node 22: ${fmt(ea22.cpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(cpu22)}` : ''}` : '',
+      detail: bothOk
+        ? `${fmt(ea.cpuMicrosPerDoc, 1)} vs ${fmt(me.cpuMicrosPerDoc, 1)} µs/doc (${name}, Node ${ea.node})${cpu22 !== null ? `; Node 22: ${fmt(ea22.cpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(cpu22)}` : ''}` +
+          (ea.marginalCpuMicrosPerDoc != null && me.marginalCpuMicrosPerDoc
+            ? `\nwithout fixed costs (CPU of the same run on 1 document subtracted): ${fmt(ea.marginalCpuMicrosPerDoc, 1)} vs ${fmt(me.marginalCpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(ea.marginalCpuMicrosPerDoc / me.marginalCpuMicrosPerDoc)}` +
+              (ea22?.marginalCpuMicrosPerDoc != null ? `; Node 22: ${fmt(ea22.marginalCpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(ea22.marginalCpuMicrosPerDoc / me.marginalCpuMicrosPerDoc)}` : '')
+            : '')
+        : '',
     }),
   );
   const rateRatio = bothOk ? ea.docsPerSecond / me.docsPerSecond : null;
@@ -110,18 +116,28 @@ export function targetsBlock(targets) {
     const cmp = t.id.startsWith('rss') ? `≤ ${t.limit}` : t.id === 'docs-per-second' ? `≥ ${t.limit}` : `≤ ${t.limit}`;
     const val = t.value === null ? '' : `${fmt(t.value, t.id.startsWith('rss') ? 1 : 2)}`;
     lines.push(`  ${t.status.padEnd(12)} ${`${t.text} ${cmp}`.padEnd(62)} ${val.padStart(7)}${t.partial ? '  (partial)' : ''}`);
-    if (t.detail) lines.push(`${' '.repeat(15)}${t.detail}`);
+    if (t.detail) for (const d of t.detail.split('\n')) lines.push(`${' '.repeat(15)}${d}`);
   }
   return lines.join('\n');
 }
 
+function fixedTable(runs) {
+  const head = '| contender | node | wall s | CPU s | server CPU s | RSS MiB orch / child | ok |';
+  const sep = '|---|---|--:|--:|--:|--:|---|';
+  const rows = runs.map((r) => {
+    const rss = r.childPeakRssMiB !== null ? `${fmt(r.peakRssMiB, 0)} / ${fmt(r.childPeakRssMiB, 0)}` : fmt(r.peakRssMiB, 0);
+    return `| ${r.id} | ${r.node ? r.node.split('.')[0] : 'Go'} | ${fmt(r.wallSeconds)} | ${fmt(r.cpuSeconds)} | ${fmt(r.serverCpuSeconds)} | ${rss} | ${r.ok ? `✓ ${r.rounds}×` : '**FAILED**'} |`;
+  });
+  return [head, sep, ...rows].join('\n');
+}
+
 function table(runs) {
-  const head = '| contender | node | conc | batches | wall s | docs/s | MB/s | CPU s | CPU µs/doc | server CPU s | RSS MiB orch / child | ok |';
+  const head = '| contender | node | conc | batches | wall s | docs/s | MB/s | CPU s | CPU µs/doc (marginal) | server CPU s | RSS MiB orch / child | ok |';
   const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|';
   const rows = runs.map((r) => {
     const rss = r.childPeakRssMiB !== null ? `${fmt(r.peakRssMiB, 0)} / ${fmt(r.childPeakRssMiB, 0)}` : fmt(r.peakRssMiB, 0);
     const node = r.node ? r.node.split('.')[0] : 'Go';
-    return `| ${r.id} | ${node} | ${r.concurrency ?? '–'}${r.defaults ? ' (def)' : ''} | ${r.batches ?? '–'} | ${fmt(r.wallSeconds)} | ${int(r.docsPerSecond)} | ${fmt(r.mbPerSecond, 1)} | ${fmt(r.cpuSeconds)} | ${fmt(r.cpuMicrosPerDoc, 0)} | ${fmt(r.serverCpuSeconds)} | ${rss} | ${r.ok ? `✓ ${r.rounds}×` : `**FAILED** ${(r.samples.find((s) => s.error)?.error ?? '').split('\n')[0].slice(0, 80)}`} |`;
+    return `| ${r.id} | ${node} | ${r.concurrency ?? '–'}${r.defaults ? ' (def)' : ''} | ${r.batches ?? '–'} | ${fmt(r.wallSeconds)} | ${int(r.docsPerSecond)} | ${fmt(r.mbPerSecond, 1)} | ${fmt(r.cpuSeconds)} | ${fmt(r.cpuMicrosPerDoc, 0)}${r.marginalCpuMicrosPerDoc != null ? ` (${fmt(r.marginalCpuMicrosPerDoc, 0)})` : ''} | ${fmt(r.serverCpuSeconds)} | ${rss} | ${r.ok ? `✓ ${r.rounds}×` : `**FAILED** ${(r.samples.find((s) => s.error)?.error ?? '').split('\n')[0].slice(0, 80)}`} |`;
   });
   return [head, sep, ...rows].join('\n');
 }
@@ -141,14 +157,14 @@ export function renderMarkdown(res) {
   }
   out.push(`Datasets: ${res.datasets.map((d) => `${d.name} (${d.avgBsonBytes} B)`).join(', ')}; why these sizes: ${res.sizesNote}`);
   out.push('');
-  out.push(`Medians of ${res.config.rounds} rounds after a discarded warm-up, contenders alternating. Every run's output was counted and its _ids checksummed against the collection. CPU = the tool's own processes (orchestrator + children); MB = 10^6 bytes of output (drain: BSON read).`);
+  out.push(`Medians of ${res.config.rounds} rounds after a discarded warm-up, contenders alternating. Every run's output was counted and its _ids checksummed against the collection. CPU = the tool's own processes (orchestrator + children); marginal = (CPU − CPU of the same contender on 1 document) / documents; MB = 10^6 bytes of output (drain: BSON read).`);
   for (const ds of res.datasets) {
     const runs = res.runs.filter((r) => r.dataset === ds.name);
     if (!runs.length) continue;
     out.push('');
-    out.push(`## ${ds.name} docs (avg ${ds.avgBsonBytes} B BSON)`);
+    out.push(ds.docs === 1 ? `## Fixed costs: the same contenders on 1 document` : `## ${ds.name} docs (avg ${ds.avgBsonBytes} B BSON)`);
     out.push('');
-    out.push(table(runs));
+    out.push(ds.docs === 1 ? fixedTable(runs) : table(runs));
   }
   out.push('');
   out.push('```');
@@ -162,7 +178,11 @@ export function renderMarkdown(res) {
   }
   out.push('');
   const n = res.noise;
-  out.push(`Noise: wall-time spread between rounds (max − min) / median: median ${fmt(n.wallSpreadMedian * 100, 0)} %, worst ${fmt(n.wallSpreadMax * 100, 0)} % (${n.wallSpreadMaxContender}); server CPU spread median ${fmt(n.serverCpuSpreadMedian * 100, 0)} %. Load average ${n.loadAverage.before[0]} before, ${n.loadAverage.after[0]} after (shared machine).`);
+  if (n.wallSpreadMedian === null) out.push(`Noise: not measurable with one round per contender. Load average ${n.loadAverage.before[0]} before, ${n.loadAverage.after[0]} after (shared machine).`);
+  else
+    out.push(
+      `Noise: wall-time spread between rounds (max − min) / median: median ${fmt(n.wallSpreadMedian * 100, 0)} %, worst ${fmt(n.wallSpreadMax * 100, 0)} % (${n.wallSpreadMaxContender}); server CPU spread median ${fmt(n.serverCpuSpreadMedian * 100, 0)} %; client CPU spread median ${fmt(n.cpuSpreadMedian * 100, 0)} %. Load average ${n.loadAverage.before[0]} before, ${n.loadAverage.after[0]} after (shared machine).`,
+    );
   out.push('');
   out.push(`Server: ${res.server.note}.`);
   for (const u of res.unavailable ?? []) out.push(`\nNot measured: **${u.what}**: ${u.why}`);
