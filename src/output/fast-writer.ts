@@ -26,6 +26,7 @@ const SEP = Buffer.from('\n,\n');
 const CLOSE = Buffer.from('\n]\n');
 const EMPTY_CLOSE = Buffer.from('[\n\n]\n');
 const NL = 0x0a;
+const EMPTY = Buffer.alloc(0);
 
 function put(t: EjsonTarget, bytes: Buffer): void {
   if (t.pos + bytes.length > t.buf.length) {
@@ -41,8 +42,12 @@ function put(t: EjsonTarget, bytes: Buffer): void {
  * bytes and sha256 counted after compression), but documents are raw BSON turned into Extended JSON by
  * `writeEjson` straight into ~1 MB chunks, so no document is deserialized and no per-document string is made.
  *
- * Memory stays bounded: at most one chunk is being filled, and `write` returns false whenever the stream wants
- * the caller to wait (`drained()`); chunks handed to gzip are reused once zlib has consumed them.
+ * Memory stays bounded: one chunk is being filled at a time, and `write` returns false whenever the stream wants
+ * the caller to wait (`drained()`). Chunks are reused once gzip has consumed them or a file stream has written
+ * them; other destinations get fresh chunks (they may keep what they are given).
+ *
+ * The caller must open its cursor with `raw: true` to get raw documents; deserialized documents are accepted
+ * too (written through `toEjsonText`, at the old speed).
  */
 export function createFastSink(dest: Writable, output: OutputOptions): RawDocSink {
   const mode = output.ejson;
@@ -74,7 +79,7 @@ export function createFastSink(dest: Writable, output: OutputOptions): RawDocSin
   let docs = 0;
 
   /** Hand the filled part of the chunk to the stream; false if the stream asks us to wait. */
-  const flush = (): boolean => {
+  const flush = (last = false): boolean => {
     if (target.pos === 0) return !head.writableNeedDrain;
     const buf = target.buf;
     const chunk = buf.subarray(0, target.pos);
@@ -88,7 +93,7 @@ export function createFastSink(dest: Writable, output: OutputOptions): RawDocSin
       if (file && buf.length === CHUNK) inFlight.push({ buf, end: (handed += chunk.length) });
       else handed += chunk.length; // the stream owns this memory now
     }
-    target.buf = take();
+    target.buf = last ? EMPTY : take();
     target.pos = 0;
     return ok;
   };
@@ -135,7 +140,7 @@ export function createFastSink(dest: Writable, output: OutputOptions): RawDocSin
     async end() {
       if (!head.destroyed) {
         if (json) put(target, docs === 0 ? EMPTY_CLOSE : CLOSE);
-        flush();
+        flush(true);
         head.end();
       }
       await done;
