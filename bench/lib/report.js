@@ -45,7 +45,9 @@ export function computeTargets(res) {
           (ea.marginalCpuMicrosPerDoc != null && me.marginalCpuMicrosPerDoc
             ? `\nwithout fixed costs (CPU of the same run on 1 document subtracted): ${fmt(ea.marginalCpuMicrosPerDoc, 1)} vs ${fmt(me.marginalCpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(ea.marginalCpuMicrosPerDoc / me.marginalCpuMicrosPerDoc)}` +
               (ea22?.marginalCpuMicrosPerDoc != null ? `; Node 22: ${fmt(ea22.marginalCpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(ea22.marginalCpuMicrosPerDoc / me.marginalCpuMicrosPerDoc)}` : '')
-            : '')
+            : ea.fixedCpuSeconds != null
+              ? `\nwithout fixed costs: not separable at this size (the same run on 1 document takes ${fmt(ea.fixedCpuSeconds)} of its ${fmt(ea.cpuSeconds)} CPU s)`
+              : '')
         : '',
     }),
   );
