@@ -14,7 +14,15 @@ export interface BatchSource {
   batch: Batch | undefined;
   /** Read at this cluster time (a BSON Timestamp): the plan's --snapshot. */
   atClusterTime?: unknown;
+  /** Average document size known from planning: bounds how much one server reply holds. */
+  avgDocBytes?: number;
 }
+
+export type Writer = 'fast' | 'jsonstream';
+
+/** Documents per server reply: about 8 MiB of them (MongoDB caps a reply at 16 MiB; FerretDB does not). */
+export const cursorBatchSize = (avgDocBytes: number | undefined): number | undefined =>
+  avgDocBytes ? Math.max(1, Math.min(10_000, Math.floor((8 << 20) / avgDocBytes))) : undefined;
 
 /** Read one batch's documents into a sink. Returns how many were written; the sink is ended by the caller. */
 export async function drainBatch(
@@ -22,19 +30,24 @@ export async function drainBatch(
   src: BatchSource,
   sink: DocSink,
   onProgress: (docs: number) => void = () => {},
-  signal?: AbortSignal,
+  options: { raw?: boolean; signal?: AbortSignal } = {},
 ): Promise<number> {
+  const { signal } = options;
   const coll = client.db(src.db).collection(src.collection);
   const proj = projection(src.fields);
   const filter = batchFilter(src.batch, src.query);
+  const batchSize = cursorBatchSize(src.avgDocBytes);
+  // raw: the fast writer turns BSON bytes into Extended JSON itself, so the driver does not deserialize
+  const read = { ...EXACT_READ, ...(options.raw ? { raw: true } : {}) };
   const cursor =
     src.atClusterTime === undefined
-      ? coll.find(filter, { ...EXACT_READ, ...(proj ? { projection: proj } : {}) })
+      ? coll.find(filter, { ...read, ...(proj ? { projection: proj } : {}), ...(batchSize ? { batchSize } : {}) })
       : // the driver's find() has no way to name atClusterTime; the generic cursor command does
         client.db(src.db).runCursorCommand(
-          { find: src.collection, filter, ...(proj ? { projection: proj } : {}), readConcern: { level: 'snapshot', atClusterTime: src.atClusterTime } },
-          EXACT_READ,
+          { find: src.collection, filter, ...(proj ? { projection: proj } : {}), ...(batchSize ? { batchSize } : {}), readConcern: { level: 'snapshot', atClusterTime: src.atClusterTime } },
+          read,
         );
+  if (batchSize && src.atClusterTime !== undefined) cursor.batchSize(batchSize);
   let docs = 0;
   let sinkError: unknown;
   let lastReport = Date.now();

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cli, main } from './main.js';
-import { intOption, nonEmpty, secondsOption } from './options.js';
+import { intOption, nonEmpty, parseWriter, secondsOption } from './options.js';
 import { planRequest, sourceOptions } from './source-options.js';
 import { EXIT, usage } from '../errors.js';
 import { configureLog, error, info } from '../log.js';
@@ -37,6 +37,7 @@ retry failed batches, and prove the result complete (records, manifest, count ch
     .option('retry-delay', { type: 'string', describe: 'Base seconds of the exponential backoff between attempts (with jitter)  [default: 1]' })
     .option('batch-timeout', { type: 'string', describe: 'Seconds a batch may run before it is stopped and retried  [default: none]' })
     .option('grace', { type: 'string', describe: 'Seconds between SIGTERM and SIGKILL when stopping a child  [default: 5]' })
+    .option('writer', { type: 'string', describe: 'fast or jsonstream: how children write (same bytes; see README)  [default: fast]' })
     .option('resume', { type: 'boolean', describe: 'Reuse the plan in --out; skip batches whose files and records check out' })
     .option('quiet', { type: 'boolean', describe: 'Print errors only' })
     .option('summary', { type: 'string', describe: 'Write the final summary as JSON to FILE, or - for stdout' })
@@ -51,6 +52,7 @@ retry failed batches, and prove the result complete (records, manifest, count ch
   const batchTimeout = secondsOption('batch-timeout', a['batch-timeout']);
   const graceSeconds = secondsOption('grace', a.grace) ?? 5;
   const connectTimeout = secondsOption('connect-timeout', a['connect-timeout']) ?? 15;
+  const writer = parseWriter(a.writer);
   if (a.summary !== undefined) nonEmpty('summary', a.summary);
   const uri = resolveUri(a.uri);
   registerSecrets(uri);
@@ -128,6 +130,7 @@ retry failed batches, and prove the result complete (records, manifest, count ch
       batchTimeout,
       graceSeconds,
       connectTimeout,
+      childArgs: ['--writer', writer],
       connectFailuresToStop: Math.max(3, Math.min(concurrency, 8)),
       signal: aborter.signal,
       progress,

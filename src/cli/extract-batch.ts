@@ -2,7 +2,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { cli, main } from './main.js';
-import { intOption, nonEmpty, parseEjson, parseFields, parseOutput, parseQuery, secondsOption } from './options.js';
+import { intOption, nonEmpty, parseEjson, parseFields, parseOutput, parseQuery, parseWriter, secondsOption } from './options.js';
 import { resolveBatchIndex } from './batch-index.js';
 import { EXIT, ExtractError, outputError, usage } from '../errors.js';
 import { configureLog, info } from '../log.js';
@@ -16,6 +16,7 @@ import { readPlan } from '../output/plan-store.js';
 import { batchPath } from '../output/layout.js';
 import { openAtomic, type AtomicFile } from '../output/atomic-file.js';
 import { createDocSink } from '../output/writers.js';
+import { createFastSink } from '../output/fast-writer.js';
 import { checkBatch, makeRecord } from '../output/record.js';
 import { publishBatch } from '../output/publish.js';
 import { reporterFor } from '../batch/report.js';
@@ -50,6 +51,7 @@ async function resolveJob(a: Record<string, unknown>): Promise<Job> {
         fields: plan.fields,
         batch: decodeBatch(plan.batches[index]!),
         ...(plan.snapshot ? { atClusterTime: decodeSnapshot(plan) } : {}),
+        ...(plan.method.avgDocBytes ? { avgDocBytes: plan.method.avgDocBytes } : {}),
       },
       output: plan.output,
       out: batchPath(dir, plan, index),
@@ -119,6 +121,7 @@ Extract one batch: the documents whose _id is in [--min, --max) (either side ope
     .option('out', { alias: 'o', type: 'string', describe: 'Output file, or - for stdout' })
     .option('plan', { type: 'string', describe: 'A plan.json written by extract-plan or extract-all' })
     .option('batch', { type: 'string', describe: 'Batch number in the plan (default: $JOB_COMPLETION_INDEX, $SLURM_ARRAY_TASK_ID or $AWS_BATCH_JOB_ARRAY_INDEX)' })
+    .option('writer', { type: 'string', describe: 'fast (raw BSON to Extended JSON) or jsonstream (driver documents through JSONStream); same bytes  [default: fast]' })
     .option('skip-done', { type: 'boolean', describe: 'With --plan: exit 0 at once if the batch file and record already check out (for array-job engines that rerun tasks)' })
     .option('connect-timeout', { type: 'number', default: 15, describe: 'Seconds to wait for the server' })
     .option('quiet', { type: 'boolean', describe: 'Print errors only' })
@@ -129,6 +132,7 @@ Extract one batch: the documents whose _id is in [--min, --max) (either side ope
   const connectTimeout = secondsOption('connect-timeout', a['connect-timeout'])!;
   const reportFd = intOption('report-fd', a['report-fd'], 3);
   report = reporterFor(reportFd);
+  const writer = parseWriter(a.writer);
   const job = await resolveJob(a as Record<string, unknown>);
   if (a['skip-done'] && !job.plan) throw usage('--skip-done goes with --plan');
   if (a['skip-done'] && job.plan) {
@@ -164,11 +168,11 @@ Extract one batch: the documents whose _id is in [--min, --max) (either side ope
     if (manual) job.src.batch = await manualToBatch(client, job.src, manual);
     file = job.out === '-' ? undefined : await openAtomic(job.out);
     const dest = file ? file.createStream() : process.stdout;
-    const sink = createDocSink(dest, job.output);
+    const sink = writer === 'fast' ? createFastSink(dest, job.output) : createDocSink(dest, job.output);
     let docs: number;
     let written: { bytes: number; sha256: string };
     try {
-      docs = await drainBatch(client, job.src, sink, (n) => report({ type: 'progress', docs: n }));
+      docs = await drainBatch(client, job.src, sink, (n) => report({ type: 'progress', docs: n }), { raw: writer === 'fast' });
       written = await sink.end();
     } catch (err) {
       sink.destroy(err as Error);

@@ -63,3 +63,10 @@ export function nonEmpty(option: string, value: unknown): string {
   if (value.includes('\0')) throw usage(`--${option}: a name cannot contain a NUL character`);
   return value;
 }
+
+/** The batch writer: `fast` turns raw BSON into Extended JSON itself; `jsonstream` is the driver's documents through JSONStream. */
+export function parseWriter(value: unknown): 'fast' | 'jsonstream' {
+  if (value === undefined || value === 'fast') return 'fast';
+  if (value === 'jsonstream') return 'jsonstream';
+  throw usage(`--writer: expected one of fast, jsonstream, got ${JSON.stringify(value)}`);
+}

@@ -84,7 +84,8 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
     if (Object.keys(idClasses).length > 1) notes.push(`mixed _id types (${Object.keys(idClasses).join(', ')}): separate ranges per type`);
     // Without a filter an index walk has already counted every key; otherwise the server counts the filter.
     const expectedDocs = name === 'scan' && !req.query ? cutter.keys : await countMatching(client, coll, req, atClusterTime);
-    const method: PlanMethod = { name, batchSize, idClasses, keysRead: cutter.keys, seconds: elapsed(started), notes };
+    const avgDocBytes = await averageDocBytes(coll);
+    const method: PlanMethod = { name, batchSize, idClasses, keysRead: cutter.keys, ...(avgDocBytes ? { avgDocBytes } : {}), seconds: elapsed(started), notes };
     return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
   } catch (err) {
     throw classify(err);
@@ -119,6 +120,17 @@ async function countMatching(client: MongoClient, coll: Collection, req: PlanReq
   });
   const [row] = await cursor.toArray();
   return Number(row?.n ?? 0);
+}
+
+/** Average document size, or undefined where $collStats is not allowed (a view, missing privileges). */
+async function averageDocBytes(coll: Collection): Promise<number | undefined> {
+  try {
+    const [row] = await coll.aggregate([{ $collStats: { storageStats: {} } }]).toArray();
+    const avg = Number((row?.storageStats as Document | undefined)?.avgObjSize);
+    return Number.isFinite(avg) && avg > 0 ? Math.round(avg) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const elapsed = (since: number): number => Math.round(performance.now() - since) / 1000;

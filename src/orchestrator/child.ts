@@ -17,6 +17,8 @@ export interface ChildOptions {
   batchTimeout: number | undefined;
   graceSeconds: number;
   cancelSignal: AbortSignal;
+  /** More extract-batch options (never secrets). */
+  extraArgs: string[];
   onProgress: (docs: number) => void;
 }
 
@@ -37,7 +39,7 @@ const MAX_LINE = 64 * 1024;
 
 /** Run one batch in its own process; never throws for a failed child — the attempt describes what happened. */
 export async function runChild(o: ChildOptions): Promise<Attempt> {
-  const args = ['--plan', o.planPath, '--batch', String(o.index), '--report-fd', '3', '--connect-timeout', String(o.connectTimeout), '--quiet'];
+  const args = ['--plan', o.planPath, '--batch', String(o.index), '--report-fd', '3', '--connect-timeout', String(o.connectTimeout), '--quiet', ...o.extraArgs];
   const env: Record<string, string> = { MONGO_URI: o.uri };
   const started = performance.now();
   const child = execa(process.execPath, [EXTRACT_BATCH, ...args], {

@@ -22,6 +22,8 @@ export interface RunOptions {
   batchTimeout: number | undefined;
   graceSeconds: number;
   connectTimeout: number;
+  /** More extract-batch options for every child (e.g. --writer). */
+  childArgs: string[];
   /** Consecutive connection failures after which no new batch is launched. */
   connectFailuresToStop: number;
   signal: AbortSignal;
@@ -110,6 +112,7 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
           batchTimeout: o.batchTimeout,
           graceSeconds: o.graceSeconds,
           cancelSignal: o.signal,
+          extraArgs: o.childArgs,
           onProgress: (n) => {
             live.set(index, n);
             update();

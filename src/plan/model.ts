@@ -33,6 +33,8 @@ export interface PlanMethod {
   batchSize: number;
   idClasses: Record<string, number>;
   keysRead: number;
+  /** Average document size from $collStats, when the server tells: sizes each cursor batch. */
+  avgDocBytes?: number;
   seconds: number;
   notes: string[];
 }
