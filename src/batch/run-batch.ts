@@ -18,11 +18,15 @@ export interface BatchSource {
   avgDocBytes?: number;
 }
 
-export type Writer = 'fast' | 'jsonstream';
-
-/** Documents per server reply: about 8 MiB of them (MongoDB caps a reply at 16 MiB; FerretDB does not). */
-export const cursorBatchSize = (avgDocBytes: number | undefined): number | undefined =>
-  avgDocBytes ? Math.max(1, Math.min(10_000, Math.floor((8 << 20) / avgDocBytes))) : undefined;
+/**
+ * Documents per server reply for large documents: about 8 MiB of them. MongoDB caps a reply at 16 MiB anyway;
+ * FerretDB sends its first 101 documents in one reply however large they are. Small documents keep the
+ * driver's defaults.
+ */
+export function cursorBatchSize(avgDocBytes: number | undefined): number | undefined {
+  const n = avgDocBytes ? Math.floor((8 << 20) / avgDocBytes) : Infinity;
+  return n < 101 ? Math.max(1, n) : undefined;
+}
 
 /** Read one batch's documents into a sink. Returns how many were written; the sink is ended by the caller. */
 export async function drainBatch(
