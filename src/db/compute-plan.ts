@@ -82,8 +82,14 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
     }
     const { batches, idClasses } = cutter.finish();
     if (Object.keys(idClasses).length > 1) notes.push(`mixed _id types (${Object.keys(idClasses).join(', ')}): separate ranges per type`);
-    // Without a filter an index walk has already counted every key; otherwise the server counts the filter.
-    const expectedDocs = name === 'scan' && !req.query ? cutter.keys : await countMatching(client, coll, req, atClusterTime);
+    // Without a filter an index walk has counted every key, and a sampled plan (a collection too large to walk)
+    // takes the collection's metadata count rather than count every document; otherwise the server counts.
+    let expectedDocs: number;
+    if (!req.query && name === 'scan') expectedDocs = cutter.keys;
+    else if (!req.query && atClusterTime === undefined) {
+      expectedDocs = estimate;
+      notes.push('expected count from collection metadata (estimatedDocumentCount)');
+    } else expectedDocs = await countMatching(client, coll, req, atClusterTime);
     const avgDocBytes = await averageDocBytes(coll);
     const method: PlanMethod = { name, batchSize, idClasses, keysRead: cutter.keys, ...(avgDocBytes ? { avgDocBytes } : {}), seconds: elapsed(started), notes };
     return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
