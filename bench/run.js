@@ -3,7 +3,8 @@
 //
 //   npm run bench                 full run (builds first)
 //   npm run bench -- --quick      the short run (< 3 minutes here)
-//   node bench/run.js [--quick] [--docs N] [--rounds N] [--no-node22] [--no-variants] [--no-extract-all] [--server-pid PID]
+//   node bench/run.js [--quick] [--docs N] [--rounds N] [--no-node22] [--no-variants] [--no-extract-all]
+//                     [--server-pid PID] [--results DIR]
 //
 // Server: $MONGO_URI if set (then --server-pid or $BENCH_SERVER_PID gives the server's CPU), else a private
 // FerretDB v1.24.2 (scripts/ferretdb.js) with its data in /dev/shm.
@@ -28,12 +29,11 @@ import { MongoClient } from 'mongodb';
 import { ensureDataset, expectedIdChecksum } from './generate.js';
 import { detectCpuMethod, measureCommand, processCpuSeconds, startupMs } from './lib/measure.js';
 import { batchFiles, verifyFiles } from './lib/verify.js';
-import { renderMarkdown, computeTargets } from './lib/report.js';
+import { renderMarkdown, computeTargets, deriveMarginal } from './lib/report.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
 const tmpDir = path.join(benchDir, 'tmp');
-const resultsDir = path.join(benchDir, 'results');
 const DB = 'mpe_bench';
 const SEED = 42;
 const MiB = 1024 * 1024;
@@ -47,6 +47,7 @@ const value = (name) => {
   return k >= 0 ? argv[k + 1] : undefined;
 };
 const quick = flag('quick');
+const resultsDir = path.resolve(value('results') ?? path.join(benchDir, 'results'));
 const external = Boolean(process.env.MONGO_URI);
 
 // Sizes. On the FerretDB test server every document read costs the server ~0.35 ms of CPU (1 KB; ~0.13 ms at 200 B,
@@ -602,15 +603,7 @@ async function main() {
     // the same contenders on one document: their fixed costs, subtracted for the marginal CPU per document
     const fixedRuns = await runRounds(ctx, one, contenders(ctx, one, { extras: false, node22: true, minimal: false, node22DefaultOnly: quick }), Math.max(1, config.rounds - 1), 'fixed costs (1 document)');
     runs.push(...fixedRuns);
-    for (const r of runs) {
-      const f = r.dataset !== one.name && fixedRuns.find((x) => x.id === r.id && x.ok);
-      if (!f || r.cpuSeconds === null) continue;
-      r.fixedCpuSeconds = f.cpuSeconds;
-      r.fixedWallSeconds = f.wallSeconds;
-      // only where the per-document part is at least half of the CPU: below that, round-to-round noise in the
-      // fixed part swamps the difference
-      r.marginalCpuMicrosPerDoc = r.cpuSeconds >= 2 * f.cpuSeconds ? round(((r.cpuSeconds - f.cpuSeconds) * 1e6) / r.docs, 1) : null;
-    }
+    deriveMarginal(runs);
     const manyRes = many ? await manyBatches(ctx, many) : null;
 
     const loadAfter = os.loadavg();
@@ -659,7 +652,7 @@ async function main() {
     fs.writeFileSync(path.join(resultsDir, `${name}.md`), md);
   }
   process.stdout.write(`\n${md}`);
-  log(`\nwrote bench/results/latest.{json,md} and ${config.mode}.{json,md} (${results.durationSeconds} s)`);
+  log(`\nwrote ${path.relative(process.cwd(), resultsDir) || '.'}/latest.{json,md} and ${config.mode}.{json,md} (${results.durationSeconds} s)`);
   const failed = results.runs.filter((r) => !r.ok);
   if (failed.length) {
     log(`${failed.length} contender(s) failed verification or exited non-zero: ${failed.map((r) => r.id).join(', ')}`);
