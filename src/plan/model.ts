@@ -15,7 +15,7 @@ export interface OutputOptions {
 /**
  * One batch: the documents whose `_id` is of one BSON type class and within [min, max).
  * An absent min or max is open to the end of the class. `types` are the $type aliases of the class
- * (only those the server understands); `class: "other"` is the catch-all for classes the plan did not see.
+ * (only those the server understands).
  */
 export interface Batch<V = unknown> {
   index: number;
@@ -23,7 +23,12 @@ export interface Batch<V = unknown> {
   types: string[];
   min?: V;
   max?: V;
-  /** Keys counted in this range at plan time (the catch-all: 0). */
+  /**
+   * The last batch of a plan also takes every `_id` of these $type aliases: the classes the plan did not see, so
+   * that a document with a new kind of `_id` inserted during the run still lands in exactly one batch.
+   */
+  alsoTypes?: string[];
+  /** Keys counted in this range at plan time. */
   estimatedDocs: number;
 }
 

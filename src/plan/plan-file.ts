@@ -28,6 +28,7 @@ export interface NewPlan {
 export function makePlanFile(p: NewPlan): PlanFile {
   const batches = p.batches.map((b) => {
     const out: Batch<Document> = { index: b.index, class: b.class, types: b.types, estimatedDocs: b.estimatedDocs };
+    if (b.alsoTypes) out.alsoTypes = b.alsoTypes;
     if (b.min !== undefined) out.min = canonical(b.min);
     if (b.max !== undefined) out.max = canonical(b.max);
     return out;
@@ -62,6 +63,7 @@ export function parsePlanFile(text: string): PlanFile {
 /** A stored batch with its bounds turned back into BSON values. */
 export function decodeBatch(b: Batch<Document>): Batch {
   const out: Batch = { index: b.index, class: b.class, types: b.types, estimatedDocs: b.estimatedDocs };
+  if (b.alsoTypes) out.alsoTypes = b.alsoTypes;
   if (b.min !== undefined) out.min = EJSON.deserialize({ v: b.min }, { relaxed: false }).v;
   if (b.max !== undefined) out.max = EJSON.deserialize({ v: b.max }, { relaxed: false }).v;
   return out;

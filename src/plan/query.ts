@@ -16,14 +16,20 @@ export function idCondition(batch: Batch): Document {
   return cond;
 }
 
+/** The batch's own range, or that range plus the unseen types the last batch also takes. */
+function idFilter(batch: Batch): Document {
+  const own = { _id: idCondition(batch) };
+  return batch.alsoTypes?.length ? { $or: [own, { _id: { $type: batch.alsoTypes } }] } : own;
+}
+
 /** The full server filter of a batch: its `_id` range combined with the user's --query. */
 export function batchFilter(batch: Batch | undefined, query: Document | null | undefined): Document {
   // class "all": a source without an _id index to split (a view) is one batch
-  const id = batch && batch.class !== 'all' ? idCondition(batch) : undefined;
+  const id = batch && batch.class !== 'all' ? idFilter(batch) : undefined;
   const hasQuery = query != null && Object.keys(query).length > 0;
   if (!id) return hasQuery ? query : {};
-  if (!hasQuery) return { _id: id };
-  return { $and: [query, { _id: id }] };
+  if (!hasQuery) return id;
+  return { $and: [query, id] };
 }
 
 /** A projection for --fields: the listed paths, and `_id` always (so every document can be accounted for). */

@@ -12,8 +12,8 @@ const cut = (keys: unknown[], size: number, supported?: (alias: string) => boole
   return c.finish();
 };
 
-/** The batches without the catch-all, as [class, min, max, estimatedDocs]. */
-const shape = (batches: Batch[]) => batches.filter((b) => b.class !== 'other').map((b) => [b.class, b.min, b.max, b.estimatedDocs]);
+/** The batches as [class, min, max, estimatedDocs]. */
+const shape = (batches: Batch[]) => batches.map((b) => [b.class, b.min, b.max, b.estimatedDocs]);
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
@@ -60,7 +60,6 @@ describe('BatchCutter', () => {
       ['objectId', oids[2], undefined, 1],
     ]);
     for (const b of batches) {
-      if (b.class === 'other') continue;
       assert.notEqual(b.types.length, 0, `batch ${b.index} has no $type`);
     }
     assert.deepEqual(batches.find((b) => b.class === 'number')!.types, ['double', 'int', 'long', 'decimal']);
@@ -84,22 +83,21 @@ describe('BatchCutter', () => {
     assert.deepEqual(batches[0]!.types, ['null', 'undefined']);
   });
 
-  test('catch-all "other" batch lists every unseen class\'s supported $type aliases, in BSON order', () => {
+  test('the last batch also takes every unseen class\'s supported $type aliases, in BSON order; no other batch does', () => {
     const unsupported = new Set(['minKey', 'maxKey', 'decimal', 'symbol', 'dbPointer', 'javascriptWithScope']);
-    const { batches } = cut([1, 2, 3], 10, (a) => !unsupported.has(a));
+    const { batches } = cut([1, 2, 3, 4], 2, (a) => !unsupported.has(a));
     assert.equal(batches.length, 2);
-    const other = batches[1]!;
-    assert.equal(other.class, 'other');
-    assert.equal(other.index, 1);
-    assert.equal(other.min, undefined);
-    assert.equal(other.max, undefined);
-    assert.equal(other.estimatedDocs, 0);
-    assert.deepEqual(other.types, ['null', 'undefined', 'string', 'object', 'binData', 'objectId', 'bool', 'date', 'timestamp', 'regex', 'javascript']);
+    assert.equal(batches[0]!.alsoTypes, undefined);
+    const last = batches[1]!;
+    assert.equal(last.class, 'number');
+    assert.equal(last.min, 3);
+    assert.equal(last.max, undefined);
+    assert.deepEqual(last.alsoTypes, ['null', 'undefined', 'string', 'object', 'binData', 'objectId', 'bool', 'date', 'timestamp', 'regex', 'javascript']);
     // the seen class keeps only its supported aliases too
     assert.deepEqual(batches[0]!.types, ['double', 'int', 'long']);
   });
 
-  test('with every class seen but one, the catch-all holds only that one', () => {
+  test('with every class seen but one, the last batch also takes only that one', () => {
     // one key of each class in BSON order, except dbPointer (deprecated: bson has no class to make one)
     const keys = [
       new BSON.MinKey(),
@@ -118,12 +116,12 @@ describe('BatchCutter', () => {
       new BSON.MaxKey(),
     ];
     const { batches } = cut(keys, 10);
-    assert.equal(batches.length, 15);
+    assert.equal(batches.length, 14);
     assert.deepEqual(
       batches.map((b) => b.class),
-      ['minKey', 'null', 'number', 'string', 'object', 'binData', 'objectId', 'bool', 'date', 'timestamp', 'regex', 'javascript', 'javascriptWithScope', 'maxKey', 'other'],
+      ['minKey', 'null', 'number', 'string', 'object', 'binData', 'objectId', 'bool', 'date', 'timestamp', 'regex', 'javascript', 'javascriptWithScope', 'maxKey'],
     );
-    assert.deepEqual(batches[14]!.types, ['dbPointer']);
+    assert.deepEqual(batches[13]!.alsoTypes, ['dbPointer']);
   });
 
   test('out-of-order type classes throw', () => {
@@ -149,7 +147,7 @@ describe('BatchCutter', () => {
     assert.throws(() => new BatchCutter(10).push([1]), /array/);
   });
 
-  test('empty input gives no batches, not even a catch-all', () => {
+  test('empty input gives no batches', () => {
     const { batches, idClasses } = new BatchCutter(10).finish();
     assert.deepEqual(batches, []);
     assert.deepEqual(idClasses, {});

@@ -88,6 +88,19 @@ describe('batchFilter', () => {
   });
 });
 
+describe('the last batch also takes unseen types', () => {
+  const last = { index: 3, class: 'number', types: ['double', 'int', 'long'], min: 10, estimatedDocs: 5, alsoTypes: ['string', 'objectId'] };
+  test('its range or those types, with $or', () => {
+    assert.deepEqual(batchFilter(last, null), { $or: [{ _id: { $gte: 10 } }, { _id: { $type: ['string', 'objectId'] } }] });
+  });
+  test('the user query narrows both sides', () => {
+    assert.deepEqual(batchFilter(last, { a: 1 }), { $and: [{ a: 1 }, { $or: [{ _id: { $gte: 10 } }, { _id: { $type: ['string', 'objectId'] } }] }] });
+  });
+  test('an empty list adds nothing', () => {
+    assert.deepEqual(batchFilter({ ...last, alsoTypes: [] }, null), { _id: { $gte: 10 } });
+  });
+});
+
 describe('projection', () => {
   test('no fields: no projection (whole documents)', () => {
     assert.equal(projection(undefined), undefined);
