@@ -37,13 +37,14 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
   const coll = client.db(req.db).collection(req.collection);
   const notes: string[] = [];
   try {
-    if (kind === 'view') {
-      notes.push('a view has no _id index to split: one batch');
-      const expectedDocs = await coll.countDocuments(req.query ?? {});
+    // One batch without _id bounds: nothing to split (a view has no _id index), or nothing worth splitting.
+    const single = (expectedDocs: number, atClusterTime: unknown, note: string): PlanFile => {
+      notes.push(note);
       const method: PlanMethod = { name: 'single', batchSize: expectedDocs, idClasses: {}, keysRead: 0, seconds: elapsed(started), notes };
       const batches: Batch[] = [{ index: 0, class: 'all', types: [], estimatedDocs: expectedDocs }];
-      return makePlanFile({ ...source(req), expectedDocs, method, batches });
-    }
+      return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
+    };
+    if (kind === 'view') return single(await coll.countDocuments(req.query ?? {}), undefined, 'a view has no _id index to split: one batch');
     const estimate = await coll.estimatedDocumentCount();
     const any = await coll.findOne({}, { projection: { _id: 1 }, ...EXACT_READ });
     if (!any) {
@@ -51,6 +52,11 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
       return makePlanFile({ ...source(req), expectedDocs: 0, method, batches: [] });
     }
     const atClusterTime = req.snapshot ? await snapshotTime(client, req) : undefined;
+    if (req.method !== 'sample' && !req.batches && estimate <= (req.batchSize ?? DEFAULT_BATCH_SIZE)) {
+      // No walk needed: the whole collection fits one batch. Without a filter the metadata count is the expectation.
+      const expected = req.query || atClusterTime !== undefined ? await countMatching(client, coll, req, atClusterTime) : estimate;
+      return single(expected, atClusterTime, `${estimate} documents fit one batch of ${req.batchSize ?? DEFAULT_BATCH_SIZE}: no split${req.query || atClusterTime !== undefined ? '' : ' (expected count from collection metadata)'}`);
+    }
     const supported = await supportedTypeAliases(coll);
     if (supported.size < 20) notes.push(`server lacks $type aliases: ${['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'].filter((a) => !supported.has(a)).join(', ')} (it cannot store those types)`);
     const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
