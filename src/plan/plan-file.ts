@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BSON, type Document } from 'mongodb';
-import { PLAN_FORMAT, type Batch, type OutputOptions, type PlanFile, type PlanMethod } from './model.js';
+import { PLAN_FORMAT, type Batch, type PlanFile } from './model.js';
 
 const { EJSON } = BSON;
 
@@ -11,13 +11,8 @@ export function compatKey(p: Pick<PlanFile, 'source' | 'query' | 'fields' | 'out
   return JSON.stringify({ source: p.source, query: p.query, fields: p.fields, output: p.output });
 }
 
-export interface NewPlan {
-  source: { db: string; collection: string };
-  query: Document | null;
-  fields: string[] | null;
-  output: OutputOptions;
-  expectedDocs: number;
-  method: PlanMethod;
+/** What a planner hands over: the plan's fields with bounds and filter still as BSON values. */
+export interface NewPlan extends Pick<PlanFile, 'source' | 'query' | 'fields' | 'output' | 'expectedDocs' | 'method'> {
   batches: Batch[];
   /** A BSON Timestamp when the plan reads at one point in time. */
   atClusterTime?: unknown;
