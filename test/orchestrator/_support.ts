@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Collection, Document } from 'mongodb';
 import { repoRoot, runBin, type RunOptions, type RunResult } from '../helpers/cli.js';
-import { idKey, readOutput } from '../helpers/read-output.js';
+import { idKey, idKeys, readOutput } from '../helpers/read-output.js';
+import assert from 'node:assert/strict';
 import type { Cleanup } from '../helpers/tmp.js';
 
 /** The JSON extract-all writes with --summary. */
@@ -172,4 +173,17 @@ export async function privateServer(t: Cleanup): Promise<FerretServer | { skip: 
   const server = await mod.startFerretDB();
   t.after(() => server.stop());
   return server;
+}
+
+/**
+ * After a --resume: no finished batch was redone (record stamps unchanged), every _id 0..docs-1 is present exactly
+ * once, and extract-verify agrees.
+ */
+export async function assertResumedExactlyOnce(out: string, before: Map<string, unknown>, docs: number): Promise<void> {
+  const after = await recordStamps(out);
+  for (const [file, stamp] of before) assert.deepEqual(after.get(file), stamp, `${file} was redone`);
+  const got = idKeys(await idsInOutput(out));
+  assert.deepEqual(duplicates(got), []);
+  assert.deepEqual(got, idKeys(Array.from({ length: docs }, (_, i) => i)));
+  assert.equal((await runBin('extract-verify', ['--out', out])).exitCode, 0);
 }

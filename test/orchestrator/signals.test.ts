@@ -8,7 +8,7 @@ import { idKeys } from '../helpers/read-output.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { FAST, batchProcesses, duplicates, explain, extractAll, idsInOutput, processAlive, recordFiles, recordStamps, seedNumbers, tmpFiles } from './_support.js';
+import { assertResumedExactlyOnce, batchProcesses, duplicates, explain, extractAll, FAST, idsInOutput, processAlive, recordFiles, recordStamps, seedNumbers, tmpFiles } from './_support.js';
 
 const tdb = withDb('orch_signals');
 const DOCS = 400;
@@ -48,12 +48,7 @@ describe('extract-all: signals', () => {
     const r2 = await extractAll(['--out', out, '--resume', '-j', '2', ...FAST], join(tmp, 's2.json'));
     assert.equal(r2.exitCode, 0, explain(r2));
     assert.equal(r2.summary?.batches.resumed, before.size);
-    const after = await recordStamps(out);
-    for (const [file, stamp] of before) assert.deepEqual(after.get(file), stamp, `${file} was redone`);
-    const got = idKeys(await idsInOutput(out));
-    assert.deepEqual(duplicates(got), []);
-    assert.deepEqual(got, idKeys(Array.from({ length: DOCS }, (_, i) => i)));
-    assert.equal((await runBin('extract-verify', ['--out', out])).exitCode, 0);
+    await assertResumedExactlyOnce(out, before, DOCS);
   });
 
   test('extract-all SIGKILLed mid-run (its children orphaned): --resume at once takes over and the result is exactly complete', async (t) => {
