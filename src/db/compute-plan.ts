@@ -38,9 +38,10 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
   const notes: string[] = [];
   try {
     // One batch without _id bounds: nothing to split (a view has no _id index), or nothing worth splitting.
-    const single = (expectedDocs: number, atClusterTime: unknown, note: string): PlanFile => {
+    const single = async (expectedDocs: number, atClusterTime: unknown, note: string): Promise<PlanFile> => {
       notes.push(note);
-      const method: PlanMethod = { name: 'single', batchSize: expectedDocs, idClasses: {}, keysRead: 0, seconds: elapsed(started), notes };
+      const avgDocBytes = kind === 'view' ? undefined : await averageDocBytes(coll);
+      const method: PlanMethod = { name: 'single', batchSize: expectedDocs, idClasses: {}, keysRead: 0, ...(avgDocBytes ? { avgDocBytes } : {}), seconds: elapsed(started), notes };
       const batches: Batch[] = [{ index: 0, class: 'all', types: [], estimatedDocs: expectedDocs }];
       return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
     };
