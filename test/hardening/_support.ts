@@ -148,14 +148,7 @@ export async function faults(dir: string): Promise<Faults> {
 }
 
 /** Whether a process exists and is not a zombie. */
-export function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
+export { processAlive as running } from '../helpers/proc.js';
 
 /** Whether /proc still has an entry for pid (alive or zombie). */
 export const exists = (pid: number): boolean => existsSync(`/proc/${pid}`);

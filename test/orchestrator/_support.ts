@@ -11,18 +11,8 @@ import assert from 'node:assert/strict';
 import type { Cleanup } from '../helpers/tmp.js';
 
 /** The JSON extract-all writes with --summary. */
-export interface Summary {
-  status: 'complete' | 'failed' | 'interrupted';
-  exitCode: number;
-  expectedDocs: number;
-  docs: number;
-  difference: number;
-  batches: { total: number; done: number; resumed: number; failed: number; notRun: number };
-  retries: number;
-  maxConcurrent: number;
-  stopped: string | null;
-  failures: { batch: number; attempts: number; lastError: string; exitCode: number | null; signal: string | null; stderrTail: string; rerun: string }[];
-}
+export type { Summary } from '../../src/orchestrator/summary.js';
+import type { Summary } from '../../src/orchestrator/summary.js';
 
 /** Flags that keep failure paths fast (the connect timeout is generous: a loaded machine must not turn into retries). */
 export const FAST = ['--retry-delay', '0.05', '--connect-timeout', '10', '--grace', '1', '--quiet'];
@@ -110,14 +100,7 @@ export function batchProcesses(marker: string): { pid: number; batch: number }[]
   return found;
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
+export { processAlive } from '../helpers/proc.js';
 
 /** A field of /proc/PID/status in KiB (VmHWM, VmRSS), or undefined once the process is gone. */
 export function procStatusKiB(pid: number, field: string): number | undefined {
