@@ -383,6 +383,7 @@ function summarize(k, samples) {
 
 /** Median ms of `node -e 0` and of extract-batch on an empty _id range, alternating, for each Node. */
 async function fixedCosts(ctx) {
+  const { childCommand } = await import('../dist/src/orchestrator/child.js');
   const out = {};
   const env = { ...process.env, MONGO_URI: ctx.uri };
   const dir = path.join(tmpDir, 'overhead');
@@ -396,7 +397,9 @@ async function fixedCosts(ctx) {
     for (let i = 0; i <= config.overheadReps; i++) {
       const b = await startupMs(n.bin, ['-e', '0']);
       const file = path.join(dir, `empty-${n.key}-${i}.json`);
-      const e = await startupMs(n.bin, [path.join(repoRoot, 'bin', 'extract-batch.js'), '--db', DB, '--collection', ctx.overheadCollection, '--min', '1000', '--max', '2000', '--out', file, '--quiet'], { env, cwd: repoRoot });
+      // exactly how extract-all starts a batch process (src/orchestrator/child.ts), with this Node
+      const [, args] = childCommand(['--db', DB, '--collection', ctx.overheadCollection, '--min', '1000', '--max', '2000', '--out', file, '--quiet']);
+      const e = await startupMs(n.bin, args, { env, cwd: repoRoot });
       if (!e.ok) error = `extract-batch on an empty range failed: ${e.stderr}`;
       else {
         const v = await verifyFiles([file]);

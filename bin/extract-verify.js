@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// Node 22+: cache compiled code on disk, so the many short-lived batch processes start faster (no-op on Node 20).
-import module from 'node:module';
-module.enableCompileCache?.();
-await import('../dist/src/cli/extract-verify.js');
+import { createRequire } from 'node:module';
+createRequire(import.meta.url)('./launch.cjs').start('extract-verify');

@@ -28,3 +28,6 @@ export const debug = (line: string): void => {
 };
 /** Errors: always printed, one line each. */
 export const error = (line: string): void => write(line);
+
+/** "1 batch", "3 batches". */
+export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cli, main } from './main.js';
+import { cli } from './main.js';
 import { intOption, nonEmpty, parseWriter, secondsOption } from './options.js';
 import { planRequest, sourceOptions } from './source-options.js';
 import { EXIT, usage } from '../errors.js';
-import { configureLog, error, info } from '../log.js';
+import { configureLog, error, info, plural } from '../log.js';
 import { registerSecrets, resolveUri } from '../uri.js';
 import { connect } from '../db/connect.js';
 import { computePlan } from '../db/compute-plan.js';
@@ -19,10 +19,10 @@ import { lineProgress, ttyProgress } from '../orchestrator/progress.js';
 import { runPlan } from '../orchestrator/run.js';
 import { failuresOf, writeManifest, type Summary } from '../orchestrator/summary.js';
 
-const NAME = 'extract-all';
+export const NAME = 'extract-all';
 const SOURCE_KEYS = ['db', 'collection', 'query', 'fields', 'format', 'ejson', 'gzip', 'batch-size', 'batches', 'plan-method', 'snapshot'] as const;
 
-async function run(): Promise<number> {
+export async function run(): Promise<number> {
   const a = await sourceOptions(
     cli(
       NAME,
@@ -88,7 +88,7 @@ retry failed batches, and prove the result complete (records, manifest, count ch
       } else if (given.length > 0) {
         throw usage(`--resume takes the source and output options from ${join(dir, PLAN_FILE)}; drop --${given.join(', --')}`);
       }
-      info(`${NAME}: resuming plan ${plan.planId} (${plan.batches.length} batches)`);
+      info(`${NAME}: resuming plan ${plan.planId} (${plural(plan.batches.length, 'batch', 'batches')})`);
     } else {
       await assertNoStrayBatches(dir);
       const req = planRequest(a);
@@ -99,7 +99,7 @@ retry failed batches, and prove the result complete (records, manifest, count ch
         await client.close().catch(() => {});
       }
       await writePlan(dir, plan);
-      info(`${NAME}: planned ${plan.batches.length} batches of ${plan.expectedDocs} documents of ${req.db}.${req.collection} by ${plan.method.name} in ${plan.method.seconds.toFixed(2)} s${plan.method.notes.length ? ` (${plan.method.notes.join('; ')})` : ''}`);
+      info(`${NAME}: planned ${plural(plan.batches.length, 'batch', 'batches')} of ${plan.expectedDocs} documents of ${req.db}.${req.collection} by ${plan.method.name} in ${plan.method.seconds.toFixed(2)} s${plan.method.notes.length ? ` (${plan.method.notes.join('; ')})` : ''}`);
     }
     if (aborter.signal.aborted) return exitCodeFor(exitSignal);
 
@@ -190,7 +190,7 @@ function planDefaults(plan: PlanFile): Record<string, unknown> {
 function report(s: Summary): void {
   const count = s.difference === 0 ? `matches the count at plan time` : `count at plan time was ${s.expectedDocs} (difference ${s.difference > 0 ? '+' : ''}${s.difference}: documents inserted or deleted during the run?)`;
   if (s.status === 'complete') {
-    info(`${NAME}: complete: ${s.docs} documents, ${s.bytes} bytes in ${s.batches.total} batches, ${s.seconds.toFixed(1)} s; ${count}`);
+    info(`${NAME}: complete: ${s.docs} documents, ${s.bytes} bytes in ${plural(s.batches.total, 'batch', 'batches')}, ${s.seconds.toFixed(1)} s; ${count}`);
     return;
   }
   if (s.status === 'interrupted') {
@@ -202,4 +202,3 @@ function report(s: Summary): void {
   error(`${NAME}: after fixing the cause, finish with: extract-all --out ${s.out} --resume`);
 }
 
-await main(NAME, run);

@@ -1,7 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { cli, main } from './main.js';
+import { cli } from './main.js';
 import { intOption, nonEmpty, parseEjson, parseFields, parseOutput, parseQuery, parseWriter, secondsOption } from './options.js';
 import { resolveBatchIndex } from './batch-index.js';
 import { EXIT, ExtractError, outputError, usage } from '../errors.js';
@@ -22,7 +22,7 @@ import { publishBatch } from '../output/publish.js';
 import { reporterFor } from '../batch/report.js';
 import { drainBatch, type BatchSource } from '../batch/run-batch.js';
 
-const NAME = 'extract-batch';
+export const NAME = 'extract-batch';
 
 const MANUAL_ONLY = ['db', 'collection', 'query', 'fields', 'min', 'max', 'format', 'ejson', 'gzip', 'out'] as const;
 
@@ -94,7 +94,7 @@ async function checkWritable(out: string): Promise<void> {
 let report = reporterFor(undefined);
 
 /** Tell the orchestrator (if any) what kind of failure this is before the CLI layer prints it. */
-async function run(): Promise<number> {
+export async function run(): Promise<number> {
   try {
     return await extract();
   } catch (err) {
@@ -211,4 +211,3 @@ async function manualToBatch(client: Awaited<ReturnType<typeof connect>>, src: B
   return batch;
 }
 
-await main(NAME, run);

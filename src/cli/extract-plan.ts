@@ -1,9 +1,9 @@
 import { resolve, join } from 'node:path';
-import { cli, main } from './main.js';
+import { cli } from './main.js';
 import { nonEmpty, secondsOption } from './options.js';
 import { planRequest, sourceOptions } from './source-options.js';
 import { EXIT, usage } from '../errors.js';
-import { configureLog, info } from '../log.js';
+import { configureLog, info, plural } from '../log.js';
 import { registerSecrets, resolveUri } from '../uri.js';
 import { connect } from '../db/connect.js';
 import { computePlan } from '../db/compute-plan.js';
@@ -14,9 +14,9 @@ import { writeFileAtomic } from '../output/atomic-file.js';
 import { MAKEFILE_FILE, makeUnsafe, renderMakefile } from '../plan/makefile.js';
 import { assertNoStrayBatches, prepareDir } from '../orchestrator/prepare.js';
 
-const NAME = 'extract-plan';
+export const NAME = 'extract-plan';
 
-async function run(): Promise<number> {
+export async function run(): Promise<number> {
   const a = await sourceOptions(
     cli(
       NAME,
@@ -61,7 +61,7 @@ make -j N -f DIR/${MAKEFILE_FILE} runs the batches not yet done and make -f DIR/
       await client.close().catch(() => {});
     }
     await writePlan(dir, plan);
-    info(`${NAME}: ${plan.batches.length} batches of ${plan.expectedDocs} documents (${plan.method.name}, ${plan.method.seconds.toFixed(2)} s) → ${join(dir, PLAN_FILE)}`);
+    info(`${NAME}: ${plural(plan.batches.length, 'batch', 'batches')} of ${plan.expectedDocs} documents (${plan.method.name}, ${plan.method.seconds.toFixed(2)} s) → ${join(dir, PLAN_FILE)}`);
     if (makefile) {
       await writeFileAtomic(makefile, renderMakefile(plan, { dir }));
       info(`${NAME}: make -j N -f ${makefile} runs the batches; make -f ${makefile} verify checks them (MONGO_URI from the environment)`);
@@ -72,4 +72,3 @@ make -j N -f DIR/${MAKEFILE_FILE} runs the batches not yet done and make -f DIR/
   }
 }
 
-await main(NAME, run);

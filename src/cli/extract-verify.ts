@@ -1,5 +1,5 @@
 import { resolve, join } from 'node:path';
-import { cli, main } from './main.js';
+import { cli } from './main.js';
 import { nonEmpty } from './options.js';
 import { EXIT, usage } from '../errors.js';
 import { configureLog, error, info } from '../log.js';
@@ -7,9 +7,9 @@ import { readPlan } from '../output/plan-store.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { checkBatch } from '../output/record.js';
 
-const NAME = 'extract-verify';
+export const NAME = 'extract-verify';
 
-async function run(): Promise<number> {
+export async function run(): Promise<number> {
   const a = await cli(
     NAME,
     `$0 --out DIR | --plan DIR/plan.json [--json]
@@ -65,4 +65,3 @@ function ranges(ns: number[]): string {
   return out.join(', ');
 }
 
-await main(NAME, run);

@@ -38,15 +38,17 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
   const notes: string[] = [];
   try {
     // One batch without _id bounds: nothing to split (a view has no _id index), or nothing worth splitting.
+    // Metadata only: the count for planning decisions (on FerretDB estimatedDocumentCount reads every document)
+    const stats = kind === 'view' ? {} : await collectionStats(coll);
+    const avgDocBytes = stats.avgDocBytes;
     const single = async (expectedDocs: number, atClusterTime: unknown, note: string): Promise<PlanFile> => {
       notes.push(note);
-      const avgDocBytes = kind === 'view' ? undefined : await averageDocBytes(coll);
       const method: PlanMethod = { name: 'single', batchSize: expectedDocs, idClasses: {}, keysRead: 0, ...(avgDocBytes ? { avgDocBytes } : {}), seconds: elapsed(started), notes };
       const batches: Batch[] = [{ index: 0, class: 'all', types: [], estimatedDocs: expectedDocs }];
       return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
     };
     if (kind === 'view') return single(await coll.countDocuments(req.query ?? {}), undefined, 'a view has no _id index to split: one batch');
-    const estimate = await coll.estimatedDocumentCount();
+    const estimate = stats.count ?? (await coll.estimatedDocumentCount());
     const any = await coll.findOne({}, { projection: { _id: 1 }, ...EXACT_READ });
     if (!any) {
       const method: PlanMethod = { name: 'scan', batchSize: req.batchSize ?? DEFAULT_BATCH_SIZE, idClasses: {}, keysRead: 0, seconds: elapsed(started), notes: ['empty collection: no batches'] };
@@ -97,7 +99,6 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
       expectedDocs = estimate;
       notes.push('expected count from collection metadata (estimatedDocumentCount)');
     } else expectedDocs = await countMatching(client, coll, req, atClusterTime);
-    const avgDocBytes = await averageDocBytes(coll);
     const method: PlanMethod = { name, batchSize, idClasses, keysRead: cutter.keys, ...(avgDocBytes ? { avgDocBytes } : {}), seconds: elapsed(started), notes };
     return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
   } catch (err) {
@@ -135,15 +136,38 @@ async function countMatching(client: MongoClient, coll: Collection, req: PlanReq
   return Number(row?.n ?? 0);
 }
 
-/** Average document size, or undefined where $collStats is not allowed (a view, missing privileges). */
-async function averageDocBytes(coll: Collection): Promise<number | undefined> {
+/**
+ * The collection's document count and average document size from its metadata ($collStats: no document is
+ * read). Empty where $collStats is not allowed (missing privileges, some collection kinds): the caller falls
+ * back to estimatedDocumentCount, which on FerretDB reads every document.
+ */
+export async function collectionStats(coll: Collection): Promise<CollectionStats> {
   try {
-    const [row] = await coll.aggregate([{ $collStats: { storageStats: {} } }]).toArray();
-    const avg = Number((row?.storageStats as Document | undefined)?.avgObjSize);
-    return Number.isFinite(avg) && avg > 0 ? Math.round(avg) : undefined;
+    return sumCollStats(await coll.aggregate([{ $collStats: { storageStats: {} } }]).toArray());
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+export interface CollectionStats {
+  count?: number;
+  avgDocBytes?: number;
+}
+
+/** $collStats rows (one per shard on a sharded collection) → one count and a document-weighted average size. */
+export function sumCollStats(rows: readonly Document[]): CollectionStats {
+  if (rows.length === 0) return {};
+  let count = 0;
+  let bytes = 0;
+  for (const row of rows) {
+    const s = (row.storageStats ?? {}) as Document;
+    const n = Number(s.count);
+    const avg = Number(s.avgObjSize);
+    if (!Number.isSafeInteger(n) || n < 0) return {};
+    count += n;
+    if (Number.isFinite(avg) && avg > 0) bytes += avg * n;
+  }
+  return { count, ...(count > 0 && bytes > 0 ? { avgDocBytes: Math.round(bytes / count) } : {}) };
 }
 
 const elapsed = (since: number): number => Math.round(performance.now() - since) / 1000;

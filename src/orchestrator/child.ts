@@ -1,11 +1,19 @@
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { ReportMessage } from '../batch/report.js';
 import { scrub } from '../uri.js';
 import { Tail } from './tail.js';
 
-/** The built extract-batch entry point, run with the same Node as the orchestrator. */
-export const EXTRACT_BATCH = fileURLToPath(new URL('../cli/extract-batch.js', import.meta.url));
+/** The package root, from this module in the bundle (dist/bundle/mpe.cjs) or in dist/src/orchestrator/. */
+const here = fileURLToPath(import.meta.url);
+const root = resolve(dirname(here), here.endsWith('.cjs') ? '../..' : '../../..');
+
+/**
+ * How a batch process is started: the same Node as the orchestrator, through bin/launch.cjs (the bundled
+ * commands with a compile cache: see the README's Performance section).
+ */
+export const childCommand = (args: readonly string[]): [string, string[]] => [process.execPath, [resolve(root, 'bin', 'launch.cjs'), 'extract-batch', ...args]];
 
 export interface ChildOptions {
   planPath: string;
@@ -42,7 +50,8 @@ export async function runChild(o: ChildOptions): Promise<Attempt> {
   const args = ['--plan', o.planPath, '--batch', String(o.index), '--report-fd', '3', '--connect-timeout', String(o.connectTimeout), '--quiet', ...o.extraArgs];
   const env: Record<string, string> = { MONGO_URI: o.uri };
   const started = performance.now();
-  const child = execa(process.execPath, [EXTRACT_BATCH, ...args], {
+  const [file, argv] = childCommand(args);
+  const child = execa(file, argv, {
     env,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     buffer: false,

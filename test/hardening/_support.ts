@@ -6,6 +6,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { readOutput, idKey } from '../helpers/read-output.js';
+import { BUNDLE } from '../helpers/cli.js';
+import { COMMAND_OF_PROCESS, commandOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const require = createRequire(import.meta.url);
@@ -30,14 +32,16 @@ const fs = require('fs');
 const path = require('path');
 const dir = process.env.MPE_FI_DIR;
 const spec = (process.env.MPE_FI || '').split(',').filter(Boolean);
-const script = process.argv[1] || '';
-const isBatch = /extract-batch\.js$/.test(script);
-const isAll = /extract-all\.js$/.test(script);
+const command = ${COMMAND_OF_PROCESS};
+const isBatch = command === 'extract-batch';
+const isAll = command === 'extract-all';
 const bi = process.argv.indexOf('--batch');
 const batch = bi >= 0 ? process.argv[bi + 1] : undefined;
 const once = (name) => { try { fs.closeSync(fs.openSync(path.join(dir, 'fired-' + name), 'wx')); return true; } catch { return false; } };
+// the driver inside the bundle the commands run from (it exports its cursor classes for this)
+const driver = () => require(process.env.MPE_FI_BUNDLE);
 // the batch's find cursor only (not listCollections and the like, which also inherit next())
-const cursorProto = () => require(process.env.MPE_FI_MONGODB).FindCursor.prototype;
+const cursorProto = () => driver().FindCursor.prototype;
 const keepAlive = () => setInterval(() => {}, 1 << 30);
 for (const s of spec) {
   const [act, target] = s.split(':');
@@ -75,7 +79,7 @@ for (const s of spec) {
     cursorProto().next = () => new Promise(() => {});
   } else if (act === 'pause') {
     const proto = cursorProto();
-    const orig = require(process.env.MPE_FI_MONGODB).AbstractCursor.prototype.next;
+    const orig = driver().AbstractCursor.prototype.next;
     let paused = false;
     proto.next = async function () {
       const d = await orig.call(this);
@@ -128,7 +132,7 @@ export async function faults(dir: string): Promise<Faults> {
       NODE_OPTIONS: `--require ${preload}`,
       MPE_FI: actions.join(','),
       MPE_FI_DIR: dir,
-      MPE_FI_MONGODB: require.resolve('mongodb'),
+      MPE_FI_BUNDLE: BUNDLE,
       ...extra,
     }),
     file,
@@ -160,7 +164,7 @@ export function batchProcesses(): { pid: number; argv: string[] }[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (argv.some((a) => a.endsWith('extract-batch.js'))) out.push({ pid: Number(name), argv });
+      if (commandOf(argv) === 'extract-batch') out.push({ pid: Number(name), argv });
     } catch {
       // gone
     }

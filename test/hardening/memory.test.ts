@@ -16,7 +16,11 @@ const tdb = withDb('hardening_memory');
 const MiB = 1024 * 1024;
 
 /** Peak resident memory (VmHWM) of the processes the preload reported, in MiB. */
-const peaks = (f: Faults, kind: 'batch' | 'all'): number[] => f.list(`hwm-${kind}-`).map((n) => Number(f.read(n)) / 1024);
+function peaks(f: Faults, kind: 'batch' | 'all'): number[] {
+  const files = f.list(`hwm-${kind}-`);
+  assert.ok(files.length > 0, `no extract-${kind} process reported its peak RSS (did the preload recognise it?)`);
+  return files.map((n) => Number(f.read(n)) / 1024);
+}
 
 async function exportTo(t: { after(fn: () => unknown): void }, coll: string, out: string, more: string[], env: Record<string, string>) {
   const summaryPath = `${out}.summary.json`;

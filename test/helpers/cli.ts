@@ -10,6 +10,9 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 /** A built command, e.g. binPath('extract-batch') → <repo>/bin/extract-batch.js. */
 export const binPath = (name: string): string => join(repoRoot, 'bin', `${name}.js`);
 
+/** The bundle every command runs from (built by `npm run build`). */
+export const BUNDLE = join(repoRoot, 'dist', 'bundle', 'mpe.cjs');
+
 export interface RunOptions {
   /** Merged over the parent's environment; `undefined` removes a variable. MONGO_URI defaults to the test server's. */
   env?: Record<string, string | undefined>;

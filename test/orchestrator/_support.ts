@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Collection, Document } from 'mongodb';
 import { repoRoot, runBin, type RunOptions, type RunResult } from '../helpers/cli.js';
 import { idKey, idKeys, readOutput } from '../helpers/read-output.js';
+import { COMMAND_OF_PROCESS, commandOf } from '../helpers/proc.js';
 import assert from 'node:assert/strict';
 import type { Cleanup } from '../helpers/tmp.js';
 
@@ -94,7 +95,7 @@ export function batchProcesses(marker: string): { pid: number; batch: number }[]
       continue; // gone meanwhile
     }
     const at = argv.indexOf('--batch');
-    if (at < 0 || !argv.some((a) => a.includes('extract-batch')) || !argv.some((a) => a.includes(marker))) continue;
+    if (at < 0 || commandOf(argv) !== 'extract-batch' || !argv.some((a) => a.includes(marker))) continue;
     found.push({ pid: Number(name), batch: Number(argv[at + 1]) });
   }
   return found;
@@ -120,7 +121,7 @@ export async function preload(dir: string, name: string, body: string): Promise<
   const file = join(dir, `${name}.cjs`);
   const code = `'use strict';
 const fs = require('node:fs');
-if ((process.argv[1] || '').endsWith('extract-batch.js')) {
+if (${COMMAND_OF_PROCESS} === 'extract-batch') {
   const at = process.argv.indexOf('--batch');
   const batch = at > 0 ? Number(process.argv[at + 1]) : -1;
   ${body}
