@@ -72,6 +72,8 @@ const config = {
   overheadReps: quick ? 5 : 11,
   manyBatchesDocs: SIZES.many,
   manyBatchesStopAfterSec: quick ? 10 : 60,
+  /** one extract-batch over 1,000,000 small documents: the child's peak RSS for a 1 M-document batch (full runs) */
+  millionBatch: !quick && !flag('no-million'),
   node22: !flag('no-node22'),
 };
 
@@ -425,6 +427,39 @@ async function fixedCosts(ctx) {
   return out;
 }
 
+/**
+ * One batch of 1,000,000 documents, run as extract-all runs a batch (childCommand): the child's peak RSS and
+ * the output checked. Small documents, so the FerretDB test server serves them in about a minute.
+ */
+async function millionBatch(ctx, ds) {
+  const { childCommand } = await import('../dist/src/orchestrator/child.js');
+  const file = path.join(tmpDir, 'million.json');
+  rmrf(file);
+  const [, args] = childCommand(['--db', DB, '--collection', ds.collection, '--out', file, '--quiet']);
+  const m = await measureCommand(process.execPath, args, {
+    env: { ...process.env, MONGO_URI: ctx.uri },
+    cwd: repoRoot,
+    logPrefix: path.join(tmpDir, 'logs', 'million'),
+    serverPid: ctx.serverPid,
+    cpuMethod: ctx.cpuMethod,
+    timeoutMs: 20 * 60_000,
+  });
+  const v = m.ok ? await verifyFiles([file]) : null;
+  rmrf(file);
+  const ok = m.ok && v?.docs === ds.docs && v?.idChecksum === ctx.expectedIds.get(ds.name);
+  const res = {
+    ok,
+    docs: ds.docs,
+    avgBsonBytes: ds.avgBsonBytes,
+    wallSeconds: round(m.wallSeconds),
+    cpuSeconds: round(m.cpuSeconds, 2),
+    peakRssMiB: toMiB(m.orchestratorPeakKiB),
+    ...(ok ? {} : { error: m.ok ? `output check failed: ${v?.docs} documents` : m.stderrTail }),
+  };
+  log(`1 M-document batch: ${ok ? 'ok' : 'FAILED'}, ${res.wallSeconds} s, peak RSS ${res.peakRssMiB} MiB`);
+  return res;
+}
+
 /** The orchestrator of a 10,000-batch plan: extract-plan in full, then extract-all for a bounded time. */
 async function manyBatches(ctx, ds) {
   const res = { batchesRequested: 10_000, collectionDocs: ds.docs, plan: null, run: null };
@@ -582,6 +617,7 @@ async function main() {
     const variantSets = [];
     for (const [variant, docs] of Object.entries(config.variants)) variantSets.push(await add(variant, docs));
     const many = ctx.extractAll.available || have('extract-plan.js') ? await add('tiny', config.manyBatchesDocs) : null;
+    const million = config.millionBatch && haveBatch ? await add('tiny', 1_000_000) : null;
     // one document: what each contender costs before it reads anything (start-up, connect, planning, children)
     const one = await add('tiny', 1);
     // one document, for empty-range batches
@@ -608,6 +644,7 @@ async function main() {
     runs.push(...fixedRuns);
     deriveMarginal(runs);
     const manyRes = many ? await manyBatches(ctx, many) : null;
+    const millionRes = million ? await millionBatch(ctx, million) : null;
 
     const loadAfter = os.loadavg();
     results = {
@@ -640,6 +677,7 @@ async function main() {
       fixedCosts: fixed,
       planningSeconds: runs.find((r) => r.dataset === main.name && r.tool === 'extract-all' && r.defaults && r.node === ctx.node20.version && r.ejson === 'relaxed' && !r.gzip)?.planningSeconds ?? null,
       manyBatches: manyRes,
+      millionBatch: millionRes,
       unavailable,
     };
     results.noise = noiseOf(results);
