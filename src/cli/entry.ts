@@ -1,4 +1,5 @@
 import { main } from './main.js';
+import { isPlanWorker, runPlanTask } from '../db/plan-worker.js';
 
 /** The driver's cursor classes, as bundled: the fault-injection tests (test/hardening) patch them in a child. */
 export { AbstractCursor, FindCursor } from 'mongodb';
@@ -38,3 +39,6 @@ export async function startFromArgv(): Promise<void> {
   process.argv.splice(2, 1);
   await start(name);
 }
+
+// Loaded as a worker thread by extract-all to walk the _id index (src/db/plan-worker.ts).
+if (isPlanWorker()) void runPlanTask();

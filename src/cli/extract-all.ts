@@ -7,7 +7,8 @@ import { EXIT, usage } from '../errors.js';
 import { configureLog, error, info, plural } from '../log.js';
 import { registerSecrets, resolveUri } from '../uri.js';
 import { connect } from '../db/connect.js';
-import { computePlan } from '../db/compute-plan.js';
+import { quickPlan } from '../db/compute-plan.js';
+import { planInWorker } from '../db/plan-worker.js';
 import type { PlanFile } from '../plan/model.js';
 import { readPlanIn, writePlan } from '../output/plan-store.js';
 import { PLAN_FILE } from '../output/layout.js';
@@ -79,6 +80,7 @@ retry failed batches, and prove the result complete (records, manifest, count ch
 
     // The plan: reuse (--resume) or compute.
     let plan = await readPlanIn(dir);
+    const fresh = !plan;
     const given = SOURCE_KEYS.filter((k) => a[k] !== undefined);
     if (plan) {
       if (!a.resume) throw usage(`${dir} already holds an extraction of ${plan.source.db}.${plan.source.collection} (plan ${plan.planId}); pass --resume to finish it, or use another --out`);
@@ -94,21 +96,28 @@ retry failed batches, and prove the result complete (records, manifest, count ch
       const req = planRequest(a);
       const client = await connect(uri, { connectTimeout });
       try {
-        plan = await computePlan(client, req);
+        plan = (await quickPlan(client, req)) ?? undefined;
       } finally {
         await client.close().catch(() => {});
       }
+      // a walk of the _id index runs in a worker thread with a small young generation (memory; see plan-worker.ts)
+      plan ??= await planInWorker({ uri, req, connectTimeout, signal: aborter.signal }).catch((err: unknown) => {
+        if (aborter.signal.aborted) return undefined;
+        throw err;
+      });
+      if (!plan) return exitCodeFor(exitSignal);
       await writePlan(dir, plan);
       info(`${NAME}: planned ${plural(plan.batches.length, 'batch', 'batches')} of ${plan.expectedDocs} documents of ${req.db}.${req.collection} by ${plan.method.name} in ${plan.method.seconds.toFixed(2)} s${plan.method.notes.length ? ` (${plan.method.notes.join('; ')})` : ''}`);
     }
     if (aborter.signal.aborted) return exitCodeFor(exitSignal);
 
-    // What is already done (a resumed run): files and records that check out, sha256 included.
+    // What is already done (a resumed run): files and records that check out, sha256 included. A new plan's
+    // directory holds no batch files (assertNoStrayBatches), so nothing to check.
     const records: (BatchRecord | undefined)[] = new Array(plan.batches.length);
     const pending: number[] = [];
     for (const b of plan.batches) {
-      const c = await checkBatch(dir, plan, b.index, { hash: true });
-      if (c.ok) records[b.index] = c.record;
+      const c = fresh ? undefined : await checkBatch(dir, plan, b.index, { hash: true });
+      if (c?.ok) records[b.index] = c.record;
       else pending.push(b.index);
     }
     const resumed = plan.batches.length - pending.length;

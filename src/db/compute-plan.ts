@@ -32,6 +32,16 @@ export interface PlanRequest {
  * `$sample`, sort a sample of keys and cut it at quantiles (one cheap pass for huge collections).
  */
 export async function computePlan(client: MongoClient, req: PlanRequest): Promise<PlanFile> {
+  return (await plan(client, req, true))!;
+}
+
+/**
+ * The plan when it takes no walk (an empty collection, a view, a collection that fits one batch: metadata
+ * only), or null when the `_id` index must be walked or sampled (see src/db/plan-worker.ts).
+ */
+export const quickPlan = (client: MongoClient, req: PlanRequest): Promise<PlanFile | null> => plan(client, req, false);
+
+async function plan(client: MongoClient, req: PlanRequest, walk: boolean): Promise<PlanFile | null> {
   const started = performance.now();
   const kind = await assertCollection(client, req.db, req.collection);
   const coll = client.db(req.db).collection(req.collection);
@@ -60,6 +70,7 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
       const expected = req.query || atClusterTime !== undefined ? await countMatching(client, coll, req, atClusterTime) : estimate;
       return single(expected, atClusterTime, `${estimate} documents fit one batch of ${req.batchSize ?? DEFAULT_BATCH_SIZE}: no split${req.query || atClusterTime !== undefined ? '' : ' (expected count from collection metadata)'}`);
     }
+    if (!walk) return null;
     const supported = await supportedTypeAliases(coll);
     if (supported.size < 20) notes.push(`server lacks $type aliases: ${['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'].filter((a) => !supported.has(a)).join(', ')} (it cannot store those types)`);
     const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
@@ -78,7 +89,7 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
       cutter = new BatchCutter(batchSize, (a) => supported.has(a));
       const keys =
         atClusterTime === undefined
-          ? coll.find({}, { projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 10_000, ...EXACT_READ })
+          ? coll.find({}, { projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 1000, ...EXACT_READ })
           : client.db(req.db).runCursorCommand({ find: req.collection, filter: {}, projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 10_000, readConcern: { level: 'snapshot', atClusterTime } }, EXACT_READ);
       for await (const doc of keys) cutter.push(doc._id);
     } else {

@@ -1,19 +1,14 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { ReportMessage } from '../batch/report.js';
+import { LAUNCHER } from '../paths.js';
 import { scrub } from '../uri.js';
 import { Tail } from './tail.js';
-
-/** The package root, from this module in the bundle (dist/bundle/mpe.cjs) or in dist/src/orchestrator/. */
-const here = fileURLToPath(import.meta.url);
-const root = resolve(dirname(here), here.endsWith('.cjs') ? '../..' : '../../..');
 
 /**
  * How a batch process is started: the same Node as the orchestrator, through bin/launch.cjs (the bundled
  * commands with a compile cache: see the README's Performance section).
  */
-export const childCommand = (args: readonly string[]): [string, string[]] => [process.execPath, [resolve(root, 'bin', 'launch.cjs'), 'extract-batch', ...args]];
+export const childCommand = (args: readonly string[]): [string, string[]] => [process.execPath, [LAUNCHER, 'extract-batch', ...args]];
 
 export interface ChildOptions {
   planPath: string;

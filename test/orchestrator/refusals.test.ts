@@ -41,6 +41,24 @@ describe('extract-all: output directory refusals', () => {
     }
   });
 
+  test('an error while walking the _id index (in the planning worker): its exit code and one line, no plan written', async (t) => {
+    // --plan-method sample needs $sample, which the server's capabilities decide at run time; FerretDB has none
+    const hasSample = await tdb.db
+      .collection('a')
+      .aggregate([{ $sample: { size: 1 } }])
+      .toArray()
+      .then(() => true, () => false);
+    if (hasSample) return t.skip('this server has $sample: nothing to refuse');
+    const tmp = await tmpDir(t);
+    const out = join(tmp, 'out');
+    const r = await extractAll(['--db', tdb.name, '--collection', 'a', '--out', out, '--plan-method', 'sample', ...FAST], join(tmp, 's.json'));
+    assert.equal(r.exitCode, 2, explain(r));
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /^extract-all: --plan-method sample: this server does not support \$sample/);
+    assert.deepEqual(await readdir(out), [], 'neither a plan nor a lock is left');
+  });
+
   test('two runs into one directory at once: the second exits 7 and the first completes', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
