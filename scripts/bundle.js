@@ -63,6 +63,9 @@ await build({
   define: { 'import.meta.url': '__bundle_url' },
   logLevel: 'warning',
   legalComments: 'none',
+  // whitespace and syntax only: a smaller file to read at every start (2.3 → 1.6 MB); names stay readable in stacks
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: false,
 });
 console.error(`bundle: ${path.relative(repoRoot, outfile)} (${(fs.statSync(outfile).size / 1e6).toFixed(1)} MB)`);
