@@ -1,13 +1,18 @@
 // bin/launch.cjs: how extract-all starts its children (node bin/launch.cjs COMMAND ARGS…), from the bundle.
 import assert from 'node:assert/strict';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { execa } from 'execa';
 import { childEnv, repoRoot } from '../helpers/cli.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { withDb } from '../helpers/server.js';
 import { childCommand } from '../../src/orchestrator/child.js';
 
-const launch = (args: string[]) =>
-  execa(process.execPath, [join(repoRoot, 'bin', 'launch.cjs'), ...args], { reject: false, extendEnv: false, env: childEnv(), timeout: 30_000, stdin: 'ignore' });
+const launch = (args: string[], env: Record<string, string> = {}) =>
+  execa(process.execPath, [join(repoRoot, 'bin', 'launch.cjs'), ...args], { reject: false, extendEnv: false, env: childEnv(env), timeout: 30_000, stdin: 'ignore' });
+
+const tdb = withDb('launch');
 
 describe('bin/launch.cjs', () => {
   test('extract-all starts a batch as `node bin/launch.cjs extract-batch ARGS…`, with the orchestrator\'s Node', () => {
@@ -36,5 +41,38 @@ describe('bin/launch.cjs', () => {
       assert.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr.trim(), 'mpe: the first argument names the command: extract-batch, extract-all, extract-plan, extract-verify');
     }
+  });
+
+  test('code cache: written per command after a first successful run (not by --help or a failure), reused, and a corrupt one is replaced', async (t) => {
+    await tdb.db.collection('c').insertOne({ _id: 1 } as never);
+    const dir = join(await tmpDir(t), 'cache');
+    const env = { MPE_CODE_CACHE_DIR: dir };
+    const run = (collection = 'c') => launch(['extract-batch', '--db', tdb.name, '--collection', collection, '--out', join(dir, '..', 'out.json'), '--quiet'], env);
+    const files = () => readdirSync(dir).filter((n) => n.endsWith('.v8cache'));
+
+    assert.equal((await launch(['extract-batch', '--help'], env)).exitCode, 0);
+    assert.deepEqual(files(), [], '--help writes no cache');
+    assert.equal((await run('missing')).exitCode, 5, 'a missing collection fails');
+    assert.deepEqual(files(), [], 'a failed run writes no cache');
+
+    assert.equal((await run()).exitCode, 0);
+    assert.deepEqual(files().map((n) => n.split('-v')[0]), ['extract-batch']);
+    const file = join(dir, files()[0]!);
+    const first = readFileSync(file);
+    assert.ok(first.length > 100_000, `the cache holds the code that ran (${first.length} bytes)`);
+
+    assert.equal((await run()).exitCode, 0);
+    assert.deepEqual(readFileSync(file), first, 'a cache that V8 accepts is not rewritten');
+
+    writeFileSync(file, 'not a code cache');
+    const again = await run();
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.ok(readFileSync(file).length > 100_000, 'a rejected cache is replaced');
+
+    chmodSync(dir, 0o777);
+    writeFileSync(file, 'planted by someone else');
+    const shared = await run();
+    assert.equal(shared.exitCode, 0, shared.stderr);
+    assert.equal(readFileSync(file, 'utf8'), 'planted by someone else', 'a directory others can write to is neither read nor written');
   });
 });
