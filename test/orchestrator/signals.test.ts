@@ -1,9 +1,10 @@
 // SIGINT to extract-all mid-run: exit 130, children gone, no temporary files, no lock; --resume finishes.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { runBin, spawnBin } from '../helpers/cli.js';
+import { BUNDLE, runBin, spawnBin } from '../helpers/cli.js';
 import { idKeys } from '../helpers/read-output.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -83,5 +84,39 @@ describe('extract-all: signals', () => {
     assert.equal(v.exitCode, 0, v.stderr);
     const names = await readdir(out);
     assert.ok(!names.includes('.extract.lock'));
+  });
+
+  test('SIGINT while the _id index is walked (in the planning worker): exit 130, no plan, no lock', async (t) => {
+    const coll = tdb.db.collection('walk');
+    for (let k = 0; k < 20_000; k += 5_000) await coll.insertMany(Array.from({ length: 5_000 }, (_, i) => ({ _id: k + i })) as never[]);
+    const tmp = await tmpDir(t);
+    const out = join(tmp, 'out');
+    const marker = join(tmp, 'walking');
+    // In the planning worker (a preload runs in worker threads too): slow the walk to ~1 ms a key (~20 s), then say
+    // it started; the signal must end it long before it could finish.
+    const preload = join(tmp, 'walk-marker.cjs');
+    await writeFile(
+      preload,
+      `const w = require('node:worker_threads');
+if (!w.isMainThread && w.workerData && w.workerData.task === 'plan') {
+  const proto = require(${JSON.stringify(BUNDLE)}).AbstractCursor.prototype;
+  const next = proto.next;
+  proto.next = async function () { await new Promise((r) => setTimeout(r, 1)); return next.call(this); };
+  require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');
+}`,
+    );
+    const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'walk', '--out', out, '--batch-size', '10', ...FAST], {
+      t,
+      timeout: 60_000,
+      env: { NODE_OPTIONS: `--require ${preload}` },
+    });
+    let exited = false;
+    void run.exited.then(() => (exited = true));
+    await waitFor(() => existsSync(marker), { what: 'the planning worker to start', timeout: 30_000, interval: 2, abortIf: () => (exited ? 'extract-all exited' : undefined) });
+    run.child.kill('SIGINT');
+    const r = await run.exited;
+    assert.doesNotMatch(r.stderr, /planned \d+ batch/);
+    assert.equal(r.exitCode, 130, `exit ${r.exitCode} signal ${r.signal}\n${r.stderr}`);
+    assert.deepEqual(await readdir(out), [], 'neither a plan nor a lock is left');
   });
 });
