@@ -96,7 +96,7 @@ retry failed batches, and prove the result complete (records, manifest, count ch
       const req = planRequest(a);
       const client = await connect(uri, { connectTimeout });
       try {
-        plan = (await quickPlan(client, req)) ?? undefined;
+        plan = await quickPlan(client, req);
       } finally {
         await client.close().catch(() => {});
       }

@@ -37,11 +37,11 @@ export async function computePlan(client: MongoClient, req: PlanRequest): Promis
 
 /**
  * The plan when it takes no walk (an empty collection, a view, a collection that fits one batch: metadata
- * only), or null when the `_id` index must be walked or sampled (see src/db/plan-worker.ts).
+ * only), or undefined when the `_id` index must be walked or sampled (see src/db/plan-worker.ts).
  */
-export const quickPlan = (client: MongoClient, req: PlanRequest): Promise<PlanFile | null> => plan(client, req, false);
+export const quickPlan = (client: MongoClient, req: PlanRequest): Promise<PlanFile | undefined> => plan(client, req, false);
 
-async function plan(client: MongoClient, req: PlanRequest, walk: boolean): Promise<PlanFile | null> {
+async function plan(client: MongoClient, req: PlanRequest, walk: boolean): Promise<PlanFile | undefined> {
   const started = performance.now();
   const kind = await assertCollection(client, req.db, req.collection);
   const coll = client.db(req.db).collection(req.collection);
@@ -70,7 +70,7 @@ async function plan(client: MongoClient, req: PlanRequest, walk: boolean): Promi
       const expected = req.query || atClusterTime !== undefined ? await countMatching(client, coll, req, atClusterTime) : estimate;
       return single(expected, atClusterTime, `${estimate} documents fit one batch of ${req.batchSize ?? DEFAULT_BATCH_SIZE}: no split${req.query || atClusterTime !== undefined ? '' : ' (expected count from collection metadata)'}`);
     }
-    if (!walk) return null;
+    if (!walk) return undefined;
     const supported = await supportedTypeAliases(coll);
     if (supported.size < 20) notes.push(`server lacks $type aliases: ${['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'].filter((a) => !supported.has(a)).join(', ')} (it cannot store those types)`);
     const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
