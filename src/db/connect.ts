@@ -36,6 +36,8 @@ export async function connect(uri: string, options: ConnectOptions): Promise<Mon
 }
 
 const AUTH_CODES = new Set([18, 13, 8000]); // AuthenticationFailed, Unauthorized, Atlas AtlasError
+// Node's DNS lookups: a mongodb+srv:// name that does not resolve (or no resolver answers) is a server out of reach
+const DNS_SYSCALLS = new Set(['querySrv', 'queryTxt', 'getaddrinfo']);
 const CURSOR_GONE = new Set([43, 237, 175]); // CursorNotFound, CursorKilled, QueryPlanKilled
 
 /** Classify a driver error into our codes. Connection trouble is CONNECT (retryable); auth is permanent. */
@@ -50,7 +52,8 @@ export function classify(err: unknown, uri?: string): ExtractError {
   if ((typeof code === 'number' && AUTH_CODES.has(code)) || /authentication failed|not authorized|unauthorized/i.test(message)) {
     return new ExtractError('AUTH', `authentication failed${where}: ${message}`, { cause: err });
   }
-  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoNetworkTimeoutError) {
+  const dns = DNS_SYSCALLS.has(String((err as NodeJS.ErrnoException)?.syscall));
+  if (dns || err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoNetworkTimeoutError) {
     return new ExtractError('CONNECT', `cannot reach the server${where}: ${message}`, { cause: err });
   }
   if (code === 239 || code === 246) {

@@ -492,6 +492,11 @@ describe('extract-batch: bad input', () => {
     assert.ok(Date.now() - started < 15_000, 'bounded by --connect-timeout');
   });
 
+  test('a mongodb+srv:// name that does not resolve: exit 3 (dns loads on first use)', async () => {
+    const r = await extract('mixed', ['--uri', 'mongodb+srv://mpe-no-such-cluster.invalid/', '--connect-timeout', '2', '--out', '-']);
+    assertFails(r, EXIT.CONNECT, /cannot reach the server .*querySrv/);
+  });
+
   test('bad credentials: exit 4', async (t) => {
     const url = new URL(mongoUri());
     url.username = url.username || 'mpe_nobody';
