@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Start a command from the bundle (dist/bundle/mpe.cjs, built by `npm run build`) with V8's code cache kept on
+// Start a command from its bundle (built by `npm run build`: dist/bundle/batch.cjs for extract-batch, which every
+// batch process runs, dist/bundle/mpe.cjs for the others) with V8's code cache kept on
 // disk, one per command. The cache is written once, when a first real run of the command ends, so it holds the
 // functions that ran — not only those compiled up front, which is what Node 22's module.enableCompileCache and
 // the v8-compile-cache package store (measured on an empty batch: Node 20 159 → 130 ms, Node 22 125 → 100 ms;
@@ -14,10 +15,13 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-const BUNDLE = path.join(__dirname, '..', 'dist', 'bundle', 'mpe.cjs');
+const BUNDLES = path.join(__dirname, '..', 'dist', 'bundle');
+
+/** The bundle a command runs from: extract-batch has one of its own (less to read and deserialize per batch). */
+const bundleFor = (command) => path.join(BUNDLES, command === 'extract-batch' ? 'batch.cjs' : 'mpe.cjs');
 
 /** The cache file for this command, Node and bundle build; undefined when there is no safe place for it. */
-function cacheFile(command) {
+function cacheFile(command, bundle) {
   if (process.env.MPE_NO_CODE_CACHE) return undefined;
   try {
     const uid = process.getuid?.() ?? 'user';
@@ -26,7 +30,7 @@ function cacheFile(command) {
     // code from a cache is run: only from a directory of ours that nobody else can write to
     const d = fs.lstatSync(dir);
     if (!d.isDirectory() || (process.getuid && d.uid !== process.getuid()) || (d.mode & 0o022) !== 0) return undefined;
-    const b = fs.statSync(BUNDLE);
+    const b = fs.statSync(bundle);
     const name = /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'other';
     return path.join(dir, `${name}-${process.version}-${process.arch}-${b.size}-${Math.trunc(b.mtimeMs)}.v8cache`);
   } catch {
@@ -41,29 +45,40 @@ function save(file, script) {
     fs.renameSync(tmp, file);
   } catch {
     fs.rmSync(tmp, { force: true });
+    return;
+  }
+  // the caches of this command and Node for earlier builds of the bundle will never be read again
+  const dir = path.dirname(file);
+  const stem = path.basename(file).split('-').slice(0, -2).join('-');
+  try {
+    for (const old of fs.readdirSync(dir)) {
+      if (old !== path.basename(file) && old.endsWith('.v8cache') && old.split('-').slice(0, -2).join('-') === stem) fs.rmSync(path.join(dir, old), { force: true });
+    }
+  } catch {
+    // another process is tidying up too
   }
 }
 
-/** The bundle's exports; one instance per process (a preload that required it first shares it). */
-function load(command) {
-  const loaded = require.cache[BUNDLE];
+/** A bundle's exports, run with the code cache of `command`; one instance per process (a preload that required it first shares it). */
+function loadBundle(bundle, command) {
+  const loaded = require.cache[bundle];
   if (loaded) return loaded.exports;
-  const file = cacheFile(command);
+  const file = cacheFile(command, bundle);
   let cached;
   try {
     if (file) cached = fs.readFileSync(file);
   } catch {
     // no cache yet
   }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(BUNDLE, 'utf8')), {
-    filename: BUNDLE,
+  const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), {
+    filename: bundle,
     cachedData: cached,
     importModuleDynamically: (specifier) => import(specifier),
   });
-  const mod = new Module(BUNDLE, module);
-  mod.filename = BUNDLE;
-  require.cache[BUNDLE] = mod;
-  script.runInThisContext()(mod.exports, Module.createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE));
+  const mod = new Module(bundle, module);
+  mod.filename = bundle;
+  require.cache[bundle] = mod;
+  script.runInThisContext()(mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
   mod.loaded = true;
   const real = !process.argv.some((a) => a === '--help' || a === '-h' || a === '--version');
   if (file && real && (cached === undefined || script.cachedDataRejected)) {
@@ -74,5 +89,9 @@ function load(command) {
   return mod.exports;
 }
 
+const load = (command) => loadBundle(bundleFor(command), command);
+
+exports.bundleFor = bundleFor;
+exports.loadBundle = loadBundle;
 exports.start = (name) => load(name).start(name);
 if (require.main === module) load(process.argv[2] ?? 'none').startFromArgv();

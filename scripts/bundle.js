@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // Bundle every command into dist/bundle/mpe.cjs (one file: Node loads it in a fraction of the time it takes
-// to resolve and compile the ~300 modules behind it). bin/launch.cjs loads it with a compile cache.
+// to resolve and compile the ~300 modules behind it), and extract-batch alone into dist/bundle/batch.cjs (every
+// batch is a new process: it reads only what a batch runs). bin/launch.cjs loads them with a compile cache.
 //
 //   node scripts/bundle.js            (run by `npm run build`, after tsc)
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = path.join(repoRoot, 'dist', 'bundle', 'mpe.cjs');
+const BUNDLES = {
+  'mpe.cjs': path.join(repoRoot, 'dist', 'src', 'cli', 'entry.js'),
+  'batch.cjs': path.join(repoRoot, 'dist', 'src', 'cli', 'entry-batch.js'),
+};
 
 // The driver's optional add-ons: loaded only when a user's URI asks for them (Kerberos, compression, CSFLE,
 // AWS/GCP auth, SOCKS proxy); resolved from node_modules at run time, like the unbundled driver does.
@@ -49,23 +54,69 @@ const lazy = {
   },
 };
 
-await build({
-  plugins: [lazy],
-  entryPoints: [path.join(repoRoot, 'dist', 'src', 'cli', 'entry.js')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: optional,
-  // ESM sources read import.meta.url; in the CommonJS bundle it is the bundle's own URL
-  banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__bundle_url' },
-  logLevel: 'warning',
-  legalComments: 'none',
-  // whitespace and syntax only: a smaller file to read at every start (2.3 → 1.6 MB); names stay readable in stacks
-  minifyWhitespace: true,
-  minifySyntax: true,
-  sourcemap: false,
-});
-console.error(`bundle: ${path.relative(repoRoot, outfile)} (${(fs.statSync(outfile).size / 1e6).toFixed(1)} MB)`);
+/**
+ * Node's own modules that the driver loads at start but a batch seldom or never uses: each costs a
+ * process 1–6 ms to load (Node 20, measured with `node --cpu-prof` on an empty batch). They are loaded on first
+ * use instead: tls (TLS connections), http and https (the driver's cloud-credential lookups), dns (mongodb+srv://
+ * and Kerberos), zlib (--gzip, wire compression).
+ * The stand-in knows the module's export names from build time, so that bundled ES modules (which copy every
+ * export name when they import a CommonJS module) can import it without loading it; any property read loads it.
+ */
+const LAZY_BUILTINS = ['tls', 'http', 'https', 'dns', 'zlib'];
+
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const names = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter: names }, (args) =>
+      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const keys = Object.getOwnPropertyNames(createRequire(import.meta.url)(`node:${args.path}`));
+      const contents = `let m; const load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));
+const names = ${JSON.stringify(keys)};
+module.exports = new Proxy({}, {
+  get: (_, k) => load()[k],
+  has: (_, k) => k in load(),
+  ownKeys: () => (m ? Reflect.ownKeys(m) : names),
+  getOwnPropertyDescriptor: (_, k) => {
+    if (!m && typeof k === 'string' && names.includes(k)) return { get: () => load()[k], enumerable: true, configurable: true };
+    const d = Reflect.getOwnPropertyDescriptor(load(), k);
+    return d && { ...d, configurable: true };
+  },
+});`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** Bundle one entry point into one CommonJS file, as every command is bundled (bench/ bundles its driver floor so). */
+export async function bundle(entry, outfile) {
+  await build({
+    plugins: [lazy, lazyBuiltins],
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: optional,
+    // ESM sources read import.meta.url; in the CommonJS bundle it is the bundle's own URL
+    banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__bundle_url' },
+    logLevel: 'warning',
+    legalComments: 'none',
+    // whitespace and syntax only: a smaller file to read at every start (2.3 → 1.6 MB); names stay readable in stacks
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: false,
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const [name, entry] of Object.entries(BUNDLES)) {
+    const outfile = path.join(repoRoot, 'dist', 'bundle', name);
+    await bundle(entry, outfile);
+    console.error(`bundle: ${path.relative(repoRoot, outfile)} (${(fs.statSync(outfile).size / 1e6).toFixed(1)} MB)`);
+  }
+}

@@ -492,6 +492,12 @@ describe('extract-batch: bad input', () => {
     assert.ok(Date.now() - started < 15_000, 'bounded by --connect-timeout');
   });
 
+  test('TLS to a server that does not speak it: exit 3 within the connect timeout (tls loads on first use)', async (t) => {
+    const r = await extract('mixed', ['--uri', `${mongoUri()}${mongoUri().includes('?') ? '&' : '?'}tls=true&tlsAllowInvalidCertificates=true`, '--connect-timeout', '1', '--out', '-']);
+    if (r.exitCode === 0) return t.skip('MONGO_URI names a server that speaks TLS: nothing to provoke');
+    assertFails(r, EXIT.CONNECT, /cannot reach the server/);
+  });
+
   test('a mongodb+srv:// name that does not resolve: exit 3 (dns loads on first use)', async () => {
     const r = await extract('mixed', ['--uri', 'mongodb+srv://mpe-no-such-cluster.invalid/', '--connect-timeout', '2', '--out', '-']);
     assertFails(r, EXIT.CONNECT, /cannot reach the server .*querySrv/);

@@ -1,10 +1,11 @@
 // bin/launch.cjs: how extract-all starts its children (node bin/launch.cjs COMMAND ARGS…), from the bundle.
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { execa } from 'execa';
-import { childEnv, repoRoot } from '../helpers/cli.js';
+import { createRequire } from 'node:module';
+import { BATCH_BUNDLE, BUNDLE, LAUNCHER, childEnv, repoRoot } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { withDb } from '../helpers/server.js';
 import { childCommand } from '../../src/orchestrator/child.js';
@@ -12,6 +13,7 @@ import { childCommand } from '../../src/orchestrator/child.js';
 const launch = (args: string[], env: Record<string, string> = {}) =>
   execa(process.execPath, [join(repoRoot, 'bin', 'launch.cjs'), ...args], { reject: false, extendEnv: false, env: childEnv(env), timeout: 30_000, stdin: 'ignore' });
 
+const require = createRequire(import.meta.url);
 const tdb = withDb('launch');
 
 describe('bin/launch.cjs', () => {
@@ -43,6 +45,37 @@ describe('bin/launch.cjs', () => {
     }
   });
 
+  test('extract-batch runs from its own bundle, which leaves out what only the other commands need', () => {
+    const { bundleFor } = require(LAUNCHER) as { bundleFor: (command: string) => string };
+    assert.equal(bundleFor('extract-batch'), BATCH_BUNDLE);
+    for (const c of ['extract-all', 'extract-plan', 'extract-verify', 'none']) assert.equal(bundleFor(c), BUNDLE);
+    const batch = readFileSync(bundleFor('extract-batch'), 'utf8');
+    for (const absent of ['node_modules/execa/', 'node_modules/p-limit/', 'dist/src/orchestrator/', 'dist/src/db/plan-worker.js']) {
+      assert.ok(!batch.includes(absent), `batch.cjs holds ${absent}`);
+    }
+    assert.ok(readFileSync(BUNDLE, 'utf8').includes('node_modules/execa/'), 'the check above can see a module in a bundle');
+  });
+
+  test("Node's tls, http, https, dns and zlib load on first use: an empty batch loads none of them, --gzip loads zlib", async (t) => {
+    await tdb.db.collection('lazy').insertOne({ _id: 1 } as never);
+    const dir = await tmpDir(t);
+    const preload = join(dir, 'modules.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(process.env.MPE_MODULES_OUT, process.moduleLoadList.join('\\n')));`);
+    const loaded = async (name: string, extra: string[]) => {
+      const out = join(dir, `${name}.modules`);
+      const r = await launch(['extract-batch', '--db', tdb.name, '--collection', 'lazy', '--min', '5', '--out', join(dir, `${name}.json`), '--quiet', ...extra], {
+        NODE_OPTIONS: `--require ${preload}`,
+        MPE_MODULES_OUT: out,
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      return new Set(readFileSync(out, 'utf8').split('\n').filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)));
+    };
+    const plain = await loaded('plain', []);
+    assert.ok(plain.has('net'), 'the list names what was loaded');
+    for (const m of ['tls', 'http', 'https', 'dns', 'zlib']) assert.ok(!plain.has(m), `an empty batch loaded ${m}`);
+    assert.ok((await loaded('gzip', ['--gzip'])).has('zlib'), '--gzip loads zlib when it needs it');
+  });
+
   test('code cache: written per command after a first successful run (not by --help or a failure), reused, and a corrupt one is replaced', async (t) => {
     await tdb.db.collection('c').insertOne({ _id: 1 } as never);
     const dir = join(await tmpDir(t), 'cache');
@@ -55,9 +88,18 @@ describe('bin/launch.cjs', () => {
     assert.equal((await run('missing')).exitCode, 5, 'a missing collection fails');
     assert.deepEqual(files(), [], 'a failed run writes no cache');
 
+    // caches of an earlier build (same command and Node, another bundle size and time) are removed; others stay
+    const stale = `extract-batch-${process.version}-${process.arch}-1-1.v8cache`;
+    const otherNode = `extract-batch-v0.0.1-${process.arch}-1-1.v8cache`;
+    const otherCommand = `extract-all-${process.version}-${process.arch}-1-1.v8cache`;
+    for (const n of [stale, otherNode, otherCommand]) writeFileSync(join(dir, n), 'old');
     assert.equal((await run()).exitCode, 0);
+    assert.ok(!files().includes(stale), 'the cache of an earlier build is removed');
+    assert.ok(files().includes(otherNode) && files().includes(otherCommand), 'caches of another Node or command stay');
+    for (const n of [otherNode, otherCommand]) rmSync(join(dir, n));
     assert.deepEqual(files().map((n) => n.split('-v')[0]), ['extract-batch']);
     const file = join(dir, files()[0]!);
+    assert.notEqual(basename(file), stale);
     const first = readFileSync(file);
     assert.ok(first.length > 100_000, `the cache holds the code that ran (${first.length} bytes)`);
 

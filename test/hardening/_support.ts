@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { readOutput, idKey } from '../helpers/read-output.js';
-import { BUNDLE } from '../helpers/cli.js';
+import { BATCH_BUNDLE, BUNDLE } from '../helpers/cli.js';
 import { COMMAND_OF_PROCESS, commandOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -38,8 +38,8 @@ const isAll = command === 'extract-all';
 const bi = process.argv.indexOf('--batch');
 const batch = bi >= 0 ? process.argv[bi + 1] : undefined;
 const once = (name) => { try { fs.closeSync(fs.openSync(path.join(dir, 'fired-' + name), 'wx')); return true; } catch { return false; } };
-// the driver inside the bundle the commands run from (it exports its cursor classes for this)
-const driver = () => require(process.env.MPE_FI_BUNDLE);
+// the driver inside the bundle this command runs from (each bundle exports its cursor classes for this)
+const driver = () => require(isBatch ? process.env.MPE_FI_BATCH_BUNDLE : process.env.MPE_FI_BUNDLE);
 // the batch's find cursor only (not listCollections and the like, which also inherit next())
 const cursorProto = () => driver().FindCursor.prototype;
 const keepAlive = () => setInterval(() => {}, 1 << 30);
@@ -133,6 +133,7 @@ export async function faults(dir: string): Promise<Faults> {
       MPE_FI: actions.join(','),
       MPE_FI_DIR: dir,
       MPE_FI_BUNDLE: BUNDLE,
+      MPE_FI_BATCH_BUNDLE: BATCH_BUNDLE,
       ...extra,
     }),
     file,

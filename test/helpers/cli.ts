@@ -10,8 +10,14 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 /** A built command, e.g. binPath('extract-batch') → <repo>/bin/extract-batch.js. */
 export const binPath = (name: string): string => join(repoRoot, 'bin', `${name}.js`);
 
-/** The bundle every command runs from (built by `npm run build`). */
+/** bin/launch.cjs: starts a command from its bundle (built by `npm run build`). */
+export const LAUNCHER = join(repoRoot, 'bin', 'launch.cjs');
+
+/** The bundle extract-all, extract-plan and extract-verify run from (bin/launch.cjs bundleFor()). */
 export const BUNDLE = join(repoRoot, 'dist', 'bundle', 'mpe.cjs');
+
+/** The bundle extract-batch runs from: every batch process. */
+export const BATCH_BUNDLE = join(repoRoot, 'dist', 'bundle', 'batch.cjs');
 
 export interface RunOptions {
   /** Merged over the parent's environment; `undefined` removes a variable. MONGO_URI defaults to the test server's. */
