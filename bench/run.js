@@ -384,21 +384,41 @@ function summarize(k, samples) {
 
 // ---------------------------------------------------------------------------------------------- fixed costs
 
-/** Median ms of `node -e 0` and of extract-batch on an empty _id range, alternating, for each Node. */
+/**
+ * Variables this machine's environment sets that change how long Node takes to start, and that users' machines
+ * seldom have: NODE_EXTRA_CA_CERTS makes Node 20 read and parse a CA bundle at every start (~90 ms here; Node 22
+ * reads it on first TLS use). They are left out of every fixed-cost measurement — the bare start, the driver floor
+ * and the empty batch alike — since adding the same constant to both sides of a ratio only flatters it.
+ */
+const START_NOISE = ['NODE_EXTRA_CA_CERTS'];
+
+/**
+ * Median ms, alternating, for each Node: a bare `node -e 0`; the driver floor (bench/floor: the official driver
+ * loaded as every command is, connect, one find, close — the least any batch process that uses this driver can
+ * take); and extract-batch on an empty _id range, started exactly as extract-all starts a batch.
+ */
 async function fixedCosts(ctx) {
   const { childCommand } = await import('../dist/src/orchestrator/child.js');
+  const { bundle } = await import('../scripts/bundle.js');
+  await bundle(path.join(benchDir, 'floor', 'driver-floor.cjs'), path.join(tmpDir, 'driver-floor.cjs'));
   const out = {};
-  const env = { ...process.env, MONGO_URI: ctx.uri };
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !START_NOISE.includes(k)));
+  const env = { ...base, MONGO_URI: ctx.uri };
+  const removed = START_NOISE.filter((k) => process.env[k] !== undefined);
   const dir = path.join(tmpDir, 'overhead');
   fs.mkdirSync(dir, { recursive: true });
   const nodes = [{ key: '20', bin: process.execPath, version: ctx.node20.version }];
   if (ctx.node22.bin) nodes.push({ key: '22', bin: ctx.node22.bin, version: ctx.node22.version });
   for (const n of nodes) {
     const bare = [];
+    const floor = [];
     const batch = [];
     let error = null;
+    let floorError = null;
     for (let i = 0; i <= config.overheadReps; i++) {
-      const b = await startupMs(n.bin, ['-e', '0']);
+      const b = await startupMs(n.bin, ['-e', '0'], { env: base });
+      const f = await startupMs(n.bin, [path.join(benchDir, 'floor', 'launch.cjs'), DB, ctx.overheadCollection], { env, cwd: repoRoot });
+      if (!f.ok) floorError = `the driver floor failed: ${f.stderr}`;
       const file = path.join(dir, `empty-${n.key}-${i}.json`);
       // exactly how extract-all starts a batch process (src/orchestrator/child.ts), with this Node
       const [, args] = childCommand(['--db', DB, '--collection', ctx.overheadCollection, '--min', '1000', '--max', '2000', '--out', file, '--quiet']);
@@ -409,20 +429,25 @@ async function fixedCosts(ctx) {
         if (v.docs !== 0) error = `extract-batch on an empty range wrote ${v.docs} documents`;
       }
       if (i > 0) {
-        // the first pair warms the page cache and is discarded
+        // the first round warms the page cache and writes the code caches; it is discarded
         bare.push(b.ms);
+        floor.push(f.ms);
         batch.push(e.ms);
       }
     }
     out[n.key] = {
       node: n.version,
       bareNodeStartMs: round(median(bare), 1),
+      driverFloorMs: floorError ? null : round(median(floor), 1),
       perBatchOverheadMs: error ? null : round(median(batch), 1),
       bareSamplesMs: bare.map((x) => round(x, 1)),
+      driverFloorSamplesMs: floor.map((x) => round(x, 1)),
       batchSamplesMs: batch.map((x) => round(x, 1)),
+      envRemoved: removed,
       ...(error ? { error } : {}),
+      ...(floorError ? { floorError } : {}),
     };
-    log(`fixed costs, Node ${n.version}: bare node start ${out[n.key].bareNodeStartMs} ms, empty batch ${out[n.key].perBatchOverheadMs ?? error} ms`);
+    log(`fixed costs, Node ${n.version}: bare node start ${out[n.key].bareNodeStartMs} ms, driver floor ${out[n.key].driverFloorMs ?? floorError} ms, empty batch ${out[n.key].perBatchOverheadMs ?? error} ms`);
   }
   rmrf(dir);
   return out;

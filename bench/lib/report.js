@@ -81,13 +81,19 @@ export function computeTargets(res) {
   );
   const f20 = res.fixedCosts?.['20'];
   const f22 = res.fixedCosts?.['22'];
+  const floorOf = (f) => (f?.driverFloorMs && f.bareNodeStartMs ? `driver floor ${fmt(f.driverFloorMs, 0)} ms = ${fmt(f.driverFloorMs / f.bareNodeStartMs)} × bare` : null);
+  const floors = [f20, f22].filter((f) => floorOf(f)).map((f) => `Node ${f.node.split('.')[0]}: ${floorOf(f)}`);
   out.push(
     target('per-batch-overhead', 'empty-batch overhead ÷ bare `node -e 0`', {
       value: f20?.perBatchOverheadMs && f20?.bareNodeStartMs ? f20.perBatchOverheadMs / f20.bareNodeStartMs : null,
       limit: 1.5,
       cmp: '<=',
       why: f20?.error ?? 'extract-batch was not available',
-      detail: f20 ? `${fmt(f20.perBatchOverheadMs, 0)} ms vs ${fmt(f20.bareNodeStartMs, 0)} ms (Node ${f20.node})${f22?.perBatchOverheadMs ? `; Node 22: ${fmt(f22.perBatchOverheadMs, 0)} vs ${fmt(f22.bareNodeStartMs, 0)} ms, ratio ${fmt(f22.perBatchOverheadMs / f22.bareNodeStartMs)}` : ''}` : '',
+      detail: f20
+        ? `${fmt(f20.perBatchOverheadMs, 0)} ms vs ${fmt(f20.bareNodeStartMs, 0)} ms (Node ${f20.node})${f22?.perBatchOverheadMs ? `; Node 22: ${fmt(f22.perBatchOverheadMs, 0)} vs ${fmt(f22.bareNodeStartMs, 0)} ms, ratio ${fmt(f22.perBatchOverheadMs / f22.bareNodeStartMs)}` : ''}` +
+          (floors.length ? `\nfloor, a process that only loads the official driver, connects, runs one find and closes (bench/floor): ${floors.join('; ')}` : '') +
+          (f20.envRemoved?.length ? `\nstarted without ${f20.envRemoved.join(', ')} (set on this machine; it slows every Node 20 start alike)` : '')
+        : '',
     }),
   );
   const million = res.millionBatch?.ok ? res.millionBatch : null;
@@ -197,7 +203,7 @@ export function renderMarkdown(res) {
   out.push('');
   const fc = Object.values(res.fixedCosts ?? {});
   if (fc.length) {
-    out.push(`Fixed costs (median of ${res.config.overheadReps}): ${fc.map((f) => `Node ${f.node}: bare \`node -e 0\` ${fmt(f.bareNodeStartMs, 0)} ms, empty batch (spawn + imports + connect + publish + exit) ${f.perBatchOverheadMs === null ? `failed: ${f.error}` : `${fmt(f.perBatchOverheadMs, 0)} ms`}`).join('; ')}.`);
+    out.push(`Fixed costs (median of ${res.config.overheadReps}): ${fc.map((f) => `Node ${f.node}: bare \`node -e 0\` ${fmt(f.bareNodeStartMs, 0)} ms, driver floor (load the driver, connect, one find, close) ${f.driverFloorMs == null ? `failed: ${f.floorError ?? 'not measured'}` : `${fmt(f.driverFloorMs, 0)} ms`}, empty batch (spawn + imports + connect + publish + exit) ${f.perBatchOverheadMs === null ? `failed: ${f.error}` : `${fmt(f.perBatchOverheadMs, 0)} ms`}`).join('; ')}.`);
     out.push(`Planning (extract-all defaults, main dataset): ${fmt(res.planningSeconds, 3)} s.`);
   }
   out.push('');
