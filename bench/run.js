@@ -142,7 +142,7 @@ async function startServer() {
     uri: server.uri,
     pid: server.pid,
     kind: `FerretDB ${FERRETDB_VERSION} (SQLite backend, data in ${shm ? '/dev/shm' : os.tmpdir()})`,
-    note: 'FerretDB scans the whole collection for every range query (no _id pushdown) and spends ~0.35 ms of CPU per 1 KB document: server-bound figures, not MongoDB\'s',
+    note: 'FerretDB scans the whole collection for every range query (no _id pushdown): server-bound figures, not MongoDB\'s',
     stop: () => server.stop(),
   };
 }
@@ -682,7 +682,7 @@ async function main() {
       datasets,
       sizesNote: external
         ? 'against $MONGO_URI the issue\'s sizes (1 M × 1 KB; 200 B and 16 KB variants sized to keep the run near 25 minutes)'
-        : 'the FerretDB test server reads ~3 k documents of 1 KB per CPU second and every extract-all batch and plan reads the whole collection, so the issue\'s 1 M documents would take hours; these sizes keep the full run near 25 minutes' +
+        : 'on the FerretDB test server every extract-all batch and plan reads the whole collection, whose server CPU per document the Server line below gives, so the issue\'s 1 M documents would take hours; these sizes keep the full run near 25 minutes' +
           (quick ? ' (quick: under 3 minutes)' : ''),
       server: { kind: server.kind, note: server.note },
       machine: {

@@ -214,7 +214,9 @@ export function renderMarkdown(res) {
       `Noise: wall-time spread between rounds (max − min) / median: median ${fmt(n.wallSpreadMedian * 100, 0)} %, worst ${fmt(n.wallSpreadMax * 100, 0)} % (${n.wallSpreadMaxContender}); server CPU spread median ${fmt(n.serverCpuSpreadMedian * 100, 0)} %; client CPU spread median ${fmt(n.cpuSpreadMedian * 100, 0)} %. Load average ${n.loadAverage.before[0]} before, ${n.loadAverage.after[0]} after (shared machine).`,
     );
   out.push('');
-  out.push(`Server: ${res.server.note}.`);
+  const drain = res.runs.find((r) => r.tool === 'drain' && r.dataset === res.datasets?.[0]?.name && r.ok && r.serverCpuSeconds);
+  const perDoc = drain ? `; reading every document of ${drain.dataset} once (drain) cost it ${fmt((drain.serverCpuSeconds / drain.docs) * 1000, 2)} ms of CPU per document in this run` : '';
+  out.push(`Server: ${res.server.note}${perDoc}.`);
   for (const u of res.unavailable ?? []) out.push(`\nNot measured: **${u.what}**: ${u.why}`);
   out.push('');
   return out.join('\n');
