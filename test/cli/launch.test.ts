@@ -1,10 +1,10 @@
 // bin/launch.cjs: how extract-all starts its children (node bin/launch.cjs COMMAND ARGS…), from the bundle.
 import assert from 'node:assert/strict';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { execa } from 'execa';
-import { createRequire } from 'node:module';
 import { BATCH_BUNDLE, BUNDLE, LAUNCHER, childEnv, repoRoot } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { withDb } from '../helpers/server.js';
