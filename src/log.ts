@@ -2,32 +2,41 @@ import { scrub } from './uri.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
-let level: LogLevel = 'normal';
-let prefix = '';
-
-export function configureLog(options: { level?: LogLevel; prefix?: string }): void {
-  if (options.level) level = options.level;
-  if (options.prefix !== undefined) prefix = options.prefix;
+/** Where a command's messages go: one line each on stderr, every line scrubbed of registered secrets. */
+export interface Logger {
+  readonly level: LogLevel;
+  /** Progress and results: silenced by --quiet. */
+  info(line: string): void;
+  /** Details only with --verbose. */
+  debug(line: string): void;
+  /** Errors: always printed, one line each. */
+  error(line: string): void;
 }
 
-function write(line: string): void {
-  try {
-    process.stderr.write(`${prefix}${scrub(line)}\n`);
-  } catch {
-    // stderr closed: nothing left to tell
-  }
+export function createLogger(options: { level?: LogLevel; stream?: NodeJS.WritableStream } = {}): Logger {
+  const level = options.level ?? 'normal';
+  const stream = options.stream ?? process.stderr;
+  const write = (line: string): void => {
+    try {
+      stream.write(`${scrub(line)}\n`);
+    } catch {
+      // stderr closed: nothing left to tell
+    }
+  };
+  return {
+    level,
+    info: (line) => {
+      if (level !== 'quiet') write(line);
+    },
+    debug: (line) => {
+      if (level === 'verbose') write(line);
+    },
+    error: write,
+  };
 }
 
-/** Progress and results: silenced by --quiet. */
-export const info = (line: string): void => {
-  if (level !== 'quiet') write(line);
-};
-/** Details only with --verbose. */
-export const debug = (line: string): void => {
-  if (level === 'verbose') write(line);
-};
-/** Errors: always printed, one line each. */
-export const error = (line: string): void => write(line);
+/** A logger that drops everything (library use, tests). */
+export const silentLogger: Logger = { level: 'quiet', info: () => {}, debug: () => {}, error: () => {} };
 
 /** "1 batch", "3 batches". */
 export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;

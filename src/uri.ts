@@ -1,13 +1,17 @@
 import { redactConnectionString } from 'mongodb-connection-string-url';
 import { usage } from './errors.js';
 
-/** The URI from --uri or MONGO_URI; the orchestrator passes it to children only through the environment. */
+/**
+ * The URI from --uri or MONGO_URI, its password registered as a secret so that no printed line can carry it. The
+ * orchestrator passes it to children only through the environment.
+ */
 export function resolveUri(fromArgv: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const uri = fromArgv ?? env.MONGO_URI;
   if (!uri) throw usage('no server given: pass --uri or set MONGO_URI');
   if (!/^mongodb(\+srv)?:\/\//.test(uri)) {
     throw usage(`--uri: expected a mongodb:// or mongodb+srv:// connection string, got ${JSON.stringify(redactUri(uri))}`);
   }
+  registerSecrets(uri);
   return uri;
 }
 

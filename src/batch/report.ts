@@ -1,10 +1,11 @@
 import { writeSync } from 'node:fs';
+import type { SerializedError } from '../errors.js';
 
 /** Messages from a child to the orchestrator, one JSON object per line on a dedicated file descriptor. */
 export type ReportMessage =
   | { type: 'progress'; docs: number }
   | { type: 'result'; docs: number; bytes: number; sha256: string; seconds: number; file: string }
-  | { type: 'error'; code: string; global: boolean; message: string };
+  | ({ type: 'error' } & SerializedError);
 
 export type Reporter = (message: ReportMessage) => void;
 

@@ -1,67 +1,42 @@
-import { resolve, join } from 'node:path';
-import { cli } from './main.js';
-import { nonEmpty } from './options.js';
+import { dirname, join, resolve } from 'node:path';
 import { EXIT, usage } from '../errors.js';
-import { configureLog, error, info } from '../log.js';
-import { readPlan } from '../output/plan-store.js';
 import { PLAN_FILE } from '../output/layout.js';
-import { checkBatch } from '../output/record.js';
+import { destinationAt } from '../output/local-destination.js';
+import { readPlan } from '../output/plan-store.js';
+import { ranges, verifyPlan } from '../output/verify.js';
+import { cli } from './main.js';
+import { declare, type OptionSpecs } from './options/declare.js';
+import { LOGGING, loggerFor } from './options/logging.js';
+import { nonEmpty } from './options/values.js';
 
 export const NAME = 'extract-verify';
 
-export async function run(): Promise<number> {
-  const a = await cli(
-    NAME,
-    `$0 --out DIR | --plan DIR/plan.json [--json]
+const OPTIONS = {
+  out: { kind: 'string', alias: 'o', describe: 'Output directory holding plan.json' },
+  plan: { kind: 'string', describe: 'The plan file', default: 'DIR/plan.json' },
+  json: { kind: 'boolean', describe: 'Print the report as JSON on stdout' },
+  quick: { kind: 'boolean', describe: 'Check sizes only, not sha256' },
+  ...LOGGING,
+} satisfies OptionSpecs;
 
-The join step: check every batch of a plan against its record (size and sha256) and report complete, missing and
-failed batches. Exit 0 only when the extraction is complete; 1 otherwise.`,
-  )
-    .option('out', { alias: 'o', type: 'string', describe: 'Output directory holding plan.json' })
-    .option('plan', { type: 'string', describe: 'The plan file (default: DIR/plan.json)' })
-    .option('json', { type: 'boolean', describe: 'Print the report as JSON on stdout' })
-    .option('quick', { type: 'boolean', describe: 'Check sizes only, not sha256' })
-    .option('quiet', { type: 'boolean', describe: 'Print errors only' })
-    .parseAsync();
-  configureLog({ level: a.quiet ? 'quiet' : 'normal' });
+const USAGE = `$0 --out DIR | --plan DIR/plan.json [--json]
+
+The join step: check every batch of a plan against its record (size and sha256) and report complete, missing and failed batches. Exit 0 only when the extraction is complete; 1 otherwise.`;
+
+export async function run(): Promise<number> {
+  const a = (await declare(cli(NAME, USAGE), OPTIONS).parseAsync()) as Record<string, unknown>;
+  const log = loggerFor(a);
   if ((a.out === undefined) === (a.plan === undefined)) throw usage('give one of --out DIR or --plan FILE');
   const planPath = a.plan !== undefined ? resolve(nonEmpty('plan', a.plan)) : join(resolve(nonEmpty('out', a.out)), PLAN_FILE);
-  const dir = resolve(planPath, '..');
   const plan = await readPlan(planPath);
-  const done: number[] = [];
-  const missing: number[] = [];
-  const bad: { batch: number; reason: string }[] = [];
-  let docs = 0;
-  let bytes = 0;
-  for (const b of plan.batches) {
-    const c = await checkBatch(dir, plan, b.index, { hash: !a.quick });
-    if (c.ok) {
-      done.push(b.index);
-      docs += c.record.docs;
-      bytes += c.record.bytes;
-    } else if (c.reason === 'no record') missing.push(b.index);
-    else bad.push({ batch: b.index, reason: c.reason });
-  }
-  const complete = done.length === plan.batches.length;
-  const report = { complete, planId: plan.planId, batches: plan.batches.length, done: done.length, missing, failed: bad, docs, bytes, expectedDocs: plan.expectedDocs, difference: docs - plan.expectedDocs };
-  if (a.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  if (complete) {
-    info(`${NAME}: complete: ${plan.batches.length} batches, ${docs} documents, ${bytes} bytes${report.difference ? ` (count at plan time: ${plan.expectedDocs})` : ''}`);
+  const report = await verifyPlan(destinationAt(dirname(planPath)), plan, { hash: !a.quick });
+  if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (report.complete) {
+    const count = report.difference ? ` (count at plan time: ${plan.expectedDocs})` : '';
+    log.info(`${NAME}: complete: ${plan.batches.length} batches, ${report.docs} documents, ${report.bytes} bytes${count}`);
     return EXIT.OK;
   }
-  error(`${NAME}: incomplete: ${done.length} of ${plan.batches.length} batches done; missing: ${ranges(missing) || 'none'}; bad: ${bad.map((b) => `${b.batch} (${b.reason})`).join(', ') || 'none'}`);
+  const bad = report.failed.map((b) => `${b.batch} (${b.reason})`).join(', ') || 'none';
+  log.error(`${NAME}: incomplete: ${report.done} of ${plan.batches.length} batches done; missing: ${ranges(report.missing) || 'none'}; bad: ${bad}`);
   return EXIT.FAILED;
 }
-
-/** 1,2,3,7 → "1-3, 7" */
-function ranges(ns: number[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < ns.length; i++) {
-    let j = i;
-    while (j + 1 < ns.length && ns[j + 1] === ns[j]! + 1) j++;
-    out.push(i === j ? `${ns[i]}` : `${ns[i]}-${ns[j]}`);
-    i = j;
-  }
-  return out.join(', ');
-}
-

@@ -1,29 +1,21 @@
-import { MongoServerError, type Collection, type Document, type MongoClient } from 'mongodb';
+import { type Collection, type Document, type MongoClient, MongoServerError } from 'mongodb';
 import { ExtractError } from '../errors.js';
 import { BatchCutter } from '../plan/cut.js';
-import type { Batch, OutputOptions, PlanFile, PlanMethod } from '../plan/model.js';
+import { type Batch, DEFAULT_BATCH_SIZE, type PlanFile, type PlanMethod, type PlanRequest } from '../plan/model.js';
 import { makePlanFile } from '../plan/plan-file.js';
-import { EXACT_READ } from '../output/ejson.js';
-import { assertCollection, classify } from './connect.js';
 import { hasSample, supportedTypeAliases } from './capabilities.js';
+import { assertCollection, classify } from './connect.js';
+import { EXACT_READ } from './read-options.js';
 
-export const DEFAULT_BATCH_SIZE = 100_000;
 /** Above this many documents, `auto` samples instead of walking the whole `_id` index (where the server can). */
 export const SAMPLE_ABOVE = 20_000_000;
 
-export type PlanMethodName = 'auto' | 'scan' | 'sample';
+/** Keys walked between two progress reports. */
+const PROGRESS_EVERY = 10_000;
 
-export interface PlanRequest {
-  db: string;
-  collection: string;
-  query: Document | null;
-  fields: string[] | null;
-  output: OutputOptions;
-  batchSize?: number | undefined;
-  batches?: number | undefined;
-  method: PlanMethodName;
-  /** Read every batch at one cluster time (MongoDB replica sets and sharded clusters). */
-  snapshot?: boolean;
+export interface PlanHooks {
+  /** Keys read so far (an index walk or a sample), every few thousand keys. */
+  onKeys?: (keys: number) => void;
 }
 
 /**
@@ -31,90 +23,179 @@ export interface PlanRequest {
  * covered, sorted cursor and cut every N keys (exact; works everywhere, FerretDB included), or, on servers with
  * `$sample`, sort a sample of keys and cut it at quantiles (one cheap pass for huge collections).
  */
-export async function computePlan(client: MongoClient, req: PlanRequest): Promise<PlanFile> {
-  return (await plan(client, req, true))!;
+export async function computePlan(client: MongoClient, req: PlanRequest, hooks: PlanHooks = {}): Promise<PlanFile> {
+  return (await plan(client, req, hooks))!;
 }
 
 /**
  * The plan when it takes no walk (an empty collection, a view, a collection that fits one batch: metadata
  * only), or undefined when the `_id` index must be walked or sampled (see src/db/plan-worker.ts).
  */
-export const quickPlan = (client: MongoClient, req: PlanRequest): Promise<PlanFile | undefined> => plan(client, req, false);
+export const quickPlan = (client: MongoClient, req: PlanRequest): Promise<PlanFile | undefined> =>
+  plan(client, req, undefined);
 
-async function plan(client: MongoClient, req: PlanRequest, walk: boolean): Promise<PlanFile | undefined> {
+interface Planning {
+  client: MongoClient;
+  req: PlanRequest;
+  coll: Collection;
+  started: number;
+  notes: string[];
+  avgDocBytes: number | undefined;
+}
+
+/** hooks undefined: stop where a walk would begin. */
+async function plan(client: MongoClient, req: PlanRequest, hooks: PlanHooks | undefined): Promise<PlanFile | undefined> {
   const started = performance.now();
-  const kind = await assertCollection(client, req.db, req.collection);
-  const coll = client.db(req.db).collection(req.collection);
-  const notes: string[] = [];
   try {
-    // One batch without _id bounds: nothing to split (a view has no _id index), or nothing worth splitting.
+    const kind = await assertCollection(client, req.source.db, req.source.collection);
+    const coll = client.db(req.source.db).collection(req.source.collection);
     // Metadata only: the count for planning decisions (on FerretDB estimatedDocumentCount reads every document)
     const stats = kind === 'view' ? {} : await collectionStats(coll);
-    const avgDocBytes = stats.avgDocBytes;
-    const single = async (expectedDocs: number, atClusterTime: unknown, note: string): Promise<PlanFile> => {
-      notes.push(note);
-      const method: PlanMethod = { name: 'single', batchSize: expectedDocs, idClasses: {}, keysRead: 0, ...(avgDocBytes ? { avgDocBytes } : {}), seconds: elapsed(started), notes };
-      const batches: Batch[] = [{ index: 0, class: 'all', types: [], estimatedDocs: expectedDocs }];
-      return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
-    };
-    if (kind === 'view') return single(await coll.countDocuments(req.query ?? {}), undefined, 'a view has no _id index to split: one batch');
+    const p: Planning = { client, req, coll, started, notes: [], avgDocBytes: stats.avgDocBytes };
+    if (kind === 'view') {
+      const n = await coll.countDocuments(req.query ?? {});
+      return single(p, n, undefined, 'a view has no _id index to split: one batch');
+    }
     const estimate = stats.count ?? (await coll.estimatedDocumentCount());
     const any = await coll.findOne({}, { projection: { _id: 1 }, ...EXACT_READ });
-    if (!any) {
-      const method: PlanMethod = { name: 'scan', batchSize: req.batchSize ?? DEFAULT_BATCH_SIZE, idClasses: {}, keysRead: 0, seconds: elapsed(started), notes: ['empty collection: no batches'] };
-      return makePlanFile({ ...source(req), expectedDocs: 0, method, batches: [] });
-    }
+    if (!any) return emptyPlan(p);
     const atClusterTime = req.snapshot ? await snapshotTime(client, req) : undefined;
-    if (req.method !== 'sample' && !req.batches && estimate <= (req.batchSize ?? DEFAULT_BATCH_SIZE)) {
+    const batchSize = req.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (req.method !== 'sample' && !req.batches && estimate <= batchSize) {
       // No walk needed: the whole collection fits one batch. Without a filter the metadata count is the expectation.
-      const expected = req.query || atClusterTime !== undefined ? await countMatching(client, coll, req, atClusterTime) : estimate;
-      return single(expected, atClusterTime, `${estimate} documents fit one batch of ${req.batchSize ?? DEFAULT_BATCH_SIZE}: no split${req.query || atClusterTime !== undefined ? '' : ' (expected count from collection metadata)'}`);
+      const counted = req.query !== null || atClusterTime !== undefined;
+      const expected = counted ? await countMatching(p, atClusterTime) : estimate;
+      const note = `${estimate} documents fit one batch of ${batchSize}: no split${counted ? '' : ' (expected count from collection metadata)'}`;
+      return single(p, expected, atClusterTime, note);
     }
-    if (!walk) return undefined;
-    const supported = await supportedTypeAliases(coll);
-    if (supported.size < 20) notes.push(`server lacks $type aliases: ${['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'].filter((a) => !supported.has(a)).join(', ')} (it cannot store those types)`);
-    const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
-
-    let name: 'scan' | 'sample' = req.method === 'sample' ? 'sample' : 'scan';
-    if (req.method === 'auto' && estimate > SAMPLE_ABOVE) {
-      if (await hasSample(coll)) name = 'sample';
-      else notes.push('server has no $sample: walked the _id index instead');
-    }
-    if (name === 'sample' && !(await hasSample(coll))) {
-      throw new ExtractError('USAGE', '--plan-method sample: this server does not support $sample; use --plan-method scan');
-    }
-
-    let cutter: BatchCutter;
-    if (name === 'scan') {
-      cutter = new BatchCutter(batchSize, (a) => supported.has(a));
-      const keys =
-        atClusterTime === undefined
-          ? coll.find({}, { projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 1000, ...EXACT_READ })
-          : client.db(req.db).runCursorCommand({ find: req.collection, filter: {}, projection: { _id: 1 }, sort: { _id: 1 }, hint: { _id: 1 }, batchSize: 10_000, readConcern: { level: 'snapshot', atClusterTime } }, EXACT_READ);
-      for await (const doc of keys) cutter.push(doc._id);
-    } else {
-      const batches = Math.max(1, Math.ceil(estimate / batchSize));
-      const size = Math.max(1, Math.min(Math.max(100 * batches, 1000), Math.floor(estimate * 0.05) || 1));
-      cutter = new BatchCutter(batchSize, (a) => supported.has(a), estimate / size);
-      const keys = coll.aggregate([{ $sample: { size } }, { $project: { _id: 1 } }, { $sort: { _id: 1 } }], { ...EXACT_READ, allowDiskUse: true });
-      for await (const doc of keys) cutter.push(doc._id);
-      notes.push(`sampled ${cutter.keys} keys of about ${estimate}; batch sizes are estimates`);
-    }
-    const { batches, idClasses } = cutter.finish();
-    if (Object.keys(idClasses).length > 1) notes.push(`mixed _id types (${Object.keys(idClasses).join(', ')}): separate ranges per type`);
-    // Without a filter an index walk has counted every key, and a sampled plan (a collection too large to walk)
-    // takes the collection's metadata count rather than count every document; otherwise the server counts.
-    let expectedDocs: number;
-    if (!req.query && name === 'scan') expectedDocs = cutter.keys;
-    else if (!req.query && atClusterTime === undefined) {
-      expectedDocs = estimate;
-      notes.push('expected count from collection metadata (estimatedDocumentCount)');
-    } else expectedDocs = await countMatching(client, coll, req, atClusterTime);
-    const method: PlanMethod = { name, batchSize, idClasses, keysRead: cutter.keys, ...(avgDocBytes ? { avgDocBytes } : {}), seconds: elapsed(started), notes };
-    return makePlanFile({ ...source(req), expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
+    if (!hooks) return undefined;
+    return await cutPlan(p, estimate, atClusterTime, hooks);
   } catch (err) {
     throw classify(err);
   }
+}
+
+const elapsed = (since: number): number => Math.round(performance.now() - since) / 1000;
+
+/** One batch without `_id` bounds: nothing to split (a view has no _id index), or nothing worth splitting. */
+function single(p: Planning, expectedDocs: number, atClusterTime: unknown, note: string): PlanFile {
+  p.notes.push(note);
+  const method: PlanMethod = {
+    name: 'single',
+    batchSize: expectedDocs,
+    idClasses: {},
+    keysRead: 0,
+    ...(p.avgDocBytes ? { avgDocBytes: p.avgDocBytes } : {}),
+    seconds: elapsed(p.started),
+    notes: p.notes,
+  };
+  const batches: Batch[] = [{ index: 0, class: 'all', types: [], estimatedDocs: expectedDocs }];
+  return makePlanFile({ ...p.req, expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
+}
+
+function emptyPlan(p: Planning): PlanFile {
+  const method: PlanMethod = {
+    name: 'scan',
+    batchSize: p.req.batchSize ?? DEFAULT_BATCH_SIZE,
+    idClasses: {},
+    keysRead: 0,
+    seconds: elapsed(p.started),
+    notes: ['empty collection: no batches'],
+  };
+  return makePlanFile({ ...p.req, expectedDocs: 0, method, batches: [] });
+}
+
+const RARE_ALIASES = ['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'];
+
+/** Walk or sample the `_id` index and cut it into batches. */
+async function cutPlan(p: Planning, estimate: number, atClusterTime: unknown, hooks: PlanHooks): Promise<PlanFile> {
+  const { req, coll } = p;
+  const supported = await supportedTypeAliases(coll);
+  if (supported.size < 20) {
+    const lacks = RARE_ALIASES.filter((a) => !supported.has(a));
+    p.notes.push(`server lacks $type aliases: ${lacks.join(', ')} (it cannot store those types)`);
+  }
+  const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
+  const name = await methodFor(p, estimate);
+  const cutter =
+    name === 'scan'
+      ? await walkIndex(p, new BatchCutter(batchSize, (a) => supported.has(a)), atClusterTime, hooks)
+      : await sampleIndex(p, estimate, batchSize, (a) => supported.has(a), hooks);
+  const { batches, idClasses } = cutter.finish();
+  if (Object.keys(idClasses).length > 1) {
+    p.notes.push(`mixed _id types (${Object.keys(idClasses).join(', ')}): separate ranges per type`);
+  }
+  // Without a filter an index walk has counted every key, and a sampled plan (a collection too large to walk)
+  // takes the collection's metadata count rather than count every document; otherwise the server counts.
+  let expectedDocs: number;
+  if (!req.query && name === 'scan') expectedDocs = cutter.keys;
+  else if (!req.query && atClusterTime === undefined) {
+    expectedDocs = estimate;
+    p.notes.push('expected count from collection metadata (estimatedDocumentCount)');
+  } else expectedDocs = await countMatching(p, atClusterTime);
+  const method: PlanMethod = {
+    name,
+    batchSize,
+    idClasses,
+    keysRead: cutter.keys,
+    ...(p.avgDocBytes ? { avgDocBytes: p.avgDocBytes } : {}),
+    seconds: elapsed(p.started),
+    notes: p.notes,
+  };
+  const snapshot = atClusterTime !== undefined ? { atClusterTime } : {};
+  return makePlanFile({ ...req, expectedDocs, method, batches, ...snapshot });
+}
+
+async function methodFor(p: Planning, estimate: number): Promise<'scan' | 'sample'> {
+  if (p.req.method === 'sample') {
+    if (!(await hasSample(p.coll))) {
+      throw new ExtractError('USAGE', '--plan-method sample: this server does not support $sample; use --plan-method scan');
+    }
+    return 'sample';
+  }
+  if (p.req.method === 'auto' && estimate > SAMPLE_ABOVE) {
+    if (await hasSample(p.coll)) return 'sample';
+    p.notes.push('server has no $sample: walked the _id index instead');
+  }
+  return 'scan';
+}
+
+/** Every key of the `_id` index in order, through a covered cursor (no document is read). */
+async function walkIndex(p: Planning, cutter: BatchCutter, atClusterTime: unknown, hooks: PlanHooks): Promise<BatchCutter> {
+  const { req } = p;
+  const walk = { projection: { _id: 1 }, sort: { _id: 1 as const }, hint: { _id: 1 } };
+  const keys =
+    atClusterTime === undefined
+      ? p.coll.find({}, { ...walk, batchSize: 1000, ...EXACT_READ })
+      : p.client.db(req.source.db).runCursorCommand(
+          { find: req.source.collection, filter: {}, ...walk, batchSize: 10_000, readConcern: { level: 'snapshot', atClusterTime } },
+          EXACT_READ,
+        );
+  for await (const doc of keys) {
+    cutter.push(doc._id);
+    if (cutter.keys % PROGRESS_EVERY === 0) hooks.onKeys?.(cutter.keys);
+  }
+  return cutter;
+}
+
+/** A sorted `$sample` of keys, each standing for estimate / sample-size documents. */
+async function sampleIndex(
+  p: Planning,
+  estimate: number,
+  batchSize: number,
+  supported: (alias: string) => boolean,
+  hooks: PlanHooks,
+): Promise<BatchCutter> {
+  const batches = Math.max(1, Math.ceil(estimate / batchSize));
+  const size = Math.max(1, Math.min(Math.max(100 * batches, 1000), Math.floor(estimate * 0.05) || 1));
+  const cutter = new BatchCutter(batchSize, supported, estimate / size);
+  const pipeline = [{ $sample: { size } }, { $project: { _id: 1 } }, { $sort: { _id: 1 } }];
+  for await (const doc of p.coll.aggregate(pipeline, { ...EXACT_READ, allowDiskUse: true })) {
+    cutter.push(doc._id);
+    if (cutter.keys % PROGRESS_EVERY === 0) hooks.onKeys?.(cutter.keys);
+  }
+  p.notes.push(`sampled ${cutter.keys} keys of about ${estimate}; batch sizes are estimates`);
+  return cutter;
 }
 
 /**
@@ -125,20 +206,26 @@ async function snapshotTime(client: MongoClient, req: PlanRequest): Promise<unkn
   const why = 'needs snapshot reads: MongoDB 5.0+ as a replica set or sharded cluster';
   let res: Document;
   try {
-    res = await client.db(req.db).command({ find: req.collection, filter: {}, projection: { _id: 1 }, limit: 1, readConcern: { level: 'snapshot' } });
+    const { db, collection } = req.source;
+    res = await client.db(db).command({ find: collection, filter: {}, projection: { _id: 1 }, limit: 1, readConcern: { level: 'snapshot' } });
   } catch (err) {
-    if (err instanceof MongoServerError) throw new ExtractError('USAGE', `--snapshot: this server refused a snapshot read (${err.message}); --snapshot ${why}`);
+    if (err instanceof MongoServerError) {
+      throw new ExtractError('USAGE', `--snapshot: this server refused a snapshot read (${err.message}); --snapshot ${why}`);
+    }
     throw err;
   }
   const t = (res.cursor as Document | undefined)?.atClusterTime;
-  if (t === undefined) throw new ExtractError('USAGE', `--snapshot: this server does not read at a point in time (no atClusterTime in its reply); --snapshot ${why}`);
+  if (t === undefined) {
+    throw new ExtractError('USAGE', `--snapshot: this server does not read at a point in time (no atClusterTime in its reply); --snapshot ${why}`);
+  }
   return t;
 }
 
-async function countMatching(client: MongoClient, coll: Collection, req: PlanRequest, atClusterTime: unknown): Promise<number> {
-  if (atClusterTime === undefined) return coll.countDocuments(req.query ?? {});
-  const cursor = client.db(req.db).runCursorCommand({
-    aggregate: req.collection,
+async function countMatching(p: Planning, atClusterTime: unknown): Promise<number> {
+  const { req } = p;
+  if (atClusterTime === undefined) return p.coll.countDocuments(req.query ?? {});
+  const cursor = p.client.db(req.source.db).runCursorCommand({
+    aggregate: req.source.collection,
     pipeline: [{ $match: req.query ?? {} }, { $group: { _id: null, n: { $sum: 1 } } }],
     cursor: {},
     readConcern: { level: 'snapshot', atClusterTime },
@@ -180,12 +267,3 @@ export function sumCollStats(rows: readonly Document[]): CollectionStats {
   }
   return { count, ...(count > 0 && bytes > 0 ? { avgDocBytes: Math.round(bytes / count) } : {}) };
 }
-
-const elapsed = (since: number): number => Math.round(performance.now() - since) / 1000;
-
-const source = (req: PlanRequest) => ({
-  source: { db: req.db, collection: req.collection },
-  query: req.query,
-  fields: req.fields,
-  output: req.output,
-});

@@ -1,6 +1,6 @@
 import { MongoClient, MongoServerError, MongoServerSelectionError, MongoNetworkError, MongoParseError, MongoNetworkTimeoutError, type MongoClientOptions } from 'mongodb';
 import { ExtractError } from '../errors.js';
-import { redactUri, scrub } from '../uri.js';
+import { redactUri, registerSecrets, scrub } from '../uri.js';
 
 export interface ConnectOptions {
   /** Seconds to wait for a server before giving up (server selection and socket connect). */
@@ -11,6 +11,7 @@ export interface ConnectOptions {
 
 /** Connect with a bounded wait; every failure becomes an ExtractError with a redacted, one-line message. */
 export async function connect(uri: string, options: ConnectOptions): Promise<MongoClient> {
+  registerSecrets(uri); // whatever thread connects, no line it prints can carry the password
   const ms = Math.max(1, Math.round(options.connectTimeout * 1000));
   const clientOptions: MongoClientOptions = {
     serverSelectionTimeoutMS: ms,

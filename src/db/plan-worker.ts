@@ -1,11 +1,11 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { BSON, type Document } from 'mongodb';
-import { ExtractError, type ErrorCode } from '../errors.js';
-import type { PlanFile } from '../plan/model.js';
+import { ExtractError, type SerializedError } from '../errors.js';
 import { BUNDLE } from '../paths.js';
-import { registerSecrets, scrub } from '../uri.js';
+import type { PlanFile, PlanRequest } from '../plan/model.js';
+import { scrub } from '../uri.js';
+import { computePlan } from './compute-plan.js';
 import { connect } from './connect.js';
-import { computePlan, type PlanRequest } from './compute-plan.js';
 
 /**
  * The young generation of the planning thread, in MiB. A walk keeps every batch boundary it reads; V8 answers
@@ -23,10 +23,19 @@ interface Task {
   connectTimeout: number;
 }
 
-type Reply = { plan: PlanFile } | { error: { code: ErrorCode; message: string; global: boolean } };
+type Reply = { plan: PlanFile } | { error: SerializedError } | { keys: number };
+
+export interface WorkerPlanOptions {
+  uri: string;
+  req: PlanRequest;
+  connectTimeout: number;
+  signal: AbortSignal;
+  /** Keys walked so far. */
+  onKeys?: (keys: number) => void;
+}
 
 /** Walk (or sample) the `_id` index in a worker thread of this process; the plan comes back as plain data. */
-export function planInWorker(o: { uri: string; req: PlanRequest; connectTimeout: number; signal: AbortSignal }): Promise<PlanFile> {
+export function planInWorker(o: WorkerPlanOptions): Promise<PlanFile> {
   const data: Task = {
     task: 'plan',
     uri: o.uri,
@@ -34,14 +43,18 @@ export function planInWorker(o: { uri: string; req: PlanRequest; connectTimeout:
     connectTimeout: o.connectTimeout,
   };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(BUNDLE, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(BUNDLE, {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     let replied = false;
     const stop = () => void worker.terminate();
     o.signal.addEventListener('abort', stop, { once: true });
-    worker.once('message', (m: Reply) => {
+    worker.on('message', (m: Reply) => {
+      if ('keys' in m) return o.onKeys?.(m.keys);
       replied = true;
       if ('plan' in m) resolve(m.plan);
-      else reject(new ExtractError(m.error.code, m.error.message, { global: m.error.global }));
+      else reject(ExtractError.fromJSON(m.error));
     });
     worker.once('error', (err) => {
       replied = true;
@@ -49,7 +62,9 @@ export function planInWorker(o: { uri: string; req: PlanRequest; connectTimeout:
     });
     worker.once('exit', (code) => {
       o.signal.removeEventListener('abort', stop);
-      if (!replied) reject(new ExtractError('FAILED', o.signal.aborted ? 'planning interrupted' : `planning ended without a plan (exit ${code})`));
+      if (!replied) {
+        reject(new ExtractError('FAILED', o.signal.aborted ? 'planning interrupted' : `planning ended without a plan (exit ${code})`));
+      }
     });
   });
 }
@@ -60,21 +75,20 @@ export const isPlanWorker = (): boolean => parentPort !== null && (workerData as
 /** The worker's side: connect, plan, reply once; never throws. */
 export async function runPlanTask(): Promise<void> {
   const t = workerData as Task;
-  registerSecrets(t.uri);
+  const port = parentPort!;
   let reply: Reply;
   try {
-    const req: PlanRequest = { ...t.req, query: t.req.query === null ? null : (BSON.EJSON.parse(t.req.query, { relaxed: false }) as Document) };
+    const query = t.req.query === null ? null : (BSON.EJSON.parse(t.req.query, { relaxed: false }) as Document);
+    const req: PlanRequest = { ...t.req, query };
     const client = await connect(t.uri, { connectTimeout: t.connectTimeout });
     try {
-      reply = { plan: await computePlan(client, req) };
+      reply = { plan: await computePlan(client, req, { onKeys: (keys) => port.postMessage({ keys }) }) };
     } finally {
       await client.close().catch(() => {});
     }
   } catch (err) {
-    reply =
-      err instanceof ExtractError
-        ? { error: { code: err.code, message: err.message, global: err.global } }
-        : { error: { code: 'FAILED', message: `unexpected error while planning: ${scrub((err as Error)?.stack ?? String(err))}`, global: false } };
+    const unexpected = `unexpected error while planning: ${scrub((err as Error)?.stack ?? String(err))}`;
+    reply = { error: err instanceof ExtractError ? err.toJSON() : { code: 'FAILED', message: unexpected, global: false } };
   }
-  parentPort!.postMessage(reply);
+  port.postMessage(reply);
 }

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import type { ReportMessage } from '../batch/report.js';
+import type { WriterName } from '../output/sink.js';
 import { LAUNCHER } from '../paths.js';
 import { scrub } from '../uri.js';
 import { Tail } from './tail.js';
@@ -10,21 +11,37 @@ import { Tail } from './tail.js';
  */
 export const childCommand = (args: readonly string[]): [string, string[]] => [process.execPath, [LAUNCHER, 'extract-batch', ...args]];
 
-export interface ChildOptions {
-  planPath: string;
-  index: number;
-  /** The connection string: passed through the environment only, never argv. */
-  uri: string;
-  connectTimeout: number;
-  /** Seconds before the child is stopped (SIGTERM, then SIGKILL after `graceSeconds`); undefined: no limit. */
-  batchTimeout: number | undefined;
-  graceSeconds: number;
-  cancelSignal: AbortSignal;
-  /** More extract-batch options (never secrets). */
-  extraArgs: string[];
-  onProgress: (docs: number) => void;
+/** Everything every batch process of a run gets, built once: its command line and environment. */
+export interface ChildSpec {
+  /** Starts batch K: the executable and its arguments. */
+  command(index: number): [string, string[]];
+  /** The connection string travels here, never in argv (`/proc/PID/cmdline` is readable by every user). */
+  env: Record<string, string>;
+  /** Milliseconds before a child is stopped (SIGTERM, then SIGKILL after the grace); undefined: no limit. */
+  timeoutMs: number | undefined;
+  graceMs: number;
 }
 
+export interface ChildSpecOptions {
+  planPath: string;
+  uri: string;
+  connectTimeout: number;
+  writer: WriterName;
+  batchTimeout: number | undefined;
+  graceSeconds: number;
+}
+
+export function childSpec(o: ChildSpecOptions): ChildSpec {
+  const fixed = ['--report-fd', '3', '--connect-timeout', String(o.connectTimeout), '--quiet', '--writer', o.writer];
+  return {
+    command: (index) => childCommand(['--plan', o.planPath, '--batch', String(index), ...fixed]),
+    env: { MONGO_URI: o.uri },
+    timeoutMs: o.batchTimeout ? Math.round(o.batchTimeout * 1000) : undefined,
+    graceMs: Math.max(1, Math.round(o.graceSeconds * 1000)),
+  };
+}
+
+/** What one child process did. */
 export interface Attempt {
   exitCode: number | undefined;
   signal: string | undefined;
@@ -40,45 +57,49 @@ export interface Attempt {
 
 const MAX_LINE = 64 * 1024;
 
-/** Run one batch in its own process; never throws for a failed child — the attempt describes what happened. */
-export async function runChild(o: ChildOptions): Promise<Attempt> {
-  const args = ['--plan', o.planPath, '--batch', String(o.index), '--report-fd', '3', '--connect-timeout', String(o.connectTimeout), '--quiet', ...o.extraArgs];
-  const env: Record<string, string> = { MONGO_URI: o.uri };
+/** Read the child's report channel: one JSON object per line. */
+function readReports(stream: NodeJS.ReadableStream | undefined, onMessage: (m: ReportMessage) => void): void {
+  let pending = '';
+  stream?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    let nl = pending.indexOf('\n');
+    while (nl >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      try {
+        onMessage(JSON.parse(line) as ReportMessage);
+      } catch {
+        // not ours: ignore
+      }
+      nl = pending.indexOf('\n');
+    }
+    if (pending.length > MAX_LINE) pending = '';
+  });
+}
+
+/** Run batch `index` in its own process; never throws for a failed child — the attempt describes what happened. */
+export async function runChild(spec: ChildSpec, index: number, cancelSignal: AbortSignal, onProgress: (docs: number) => void): Promise<Attempt> {
   const started = performance.now();
-  const [file, argv] = childCommand(args);
+  const [file, argv] = spec.command(index);
   const child = execa(file, argv, {
-    env,
+    env: spec.env,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     buffer: false,
     reject: false,
     cleanup: true,
     killSignal: 'SIGTERM',
-    forceKillAfterDelay: Math.max(1, Math.round(o.graceSeconds * 1000)),
-    cancelSignal: o.cancelSignal,
-    ...(o.batchTimeout ? { timeout: Math.round(o.batchTimeout * 1000) } : {}),
+    forceKillAfterDelay: spec.graceMs,
+    cancelSignal,
+    ...(spec.timeoutMs ? { timeout: spec.timeoutMs } : {}),
   });
   const tail = new Tail(8192);
   child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
   let result: Attempt['result'];
   let failure: Attempt['failure'];
-  let pending = '';
-  const reports = child.stdio[3] as NodeJS.ReadableStream | undefined;
-  reports?.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      try {
-        const msg = JSON.parse(line) as ReportMessage;
-        if (msg.type === 'progress' && Number.isFinite(msg.docs)) o.onProgress(msg.docs);
-        if (msg.type === 'result') result = msg;
-        if (msg.type === 'error') failure = msg;
-      } catch {
-        // not ours: ignore
-      }
-    }
-    if (pending.length > MAX_LINE) pending = '';
+  readReports(child.stdio[3] as NodeJS.ReadableStream | undefined, (msg) => {
+    if (msg.type === 'progress' && Number.isFinite(msg.docs)) onProgress(msg.docs);
+    if (msg.type === 'result') result = msg;
+    if (msg.type === 'error') failure = msg;
   });
   const r = await child;
   return {

@@ -1,39 +1,11 @@
-import { join } from 'node:path';
+import type { Manifest } from '../output/manifest.js';
 import type { PlanFile } from '../plan/model.js';
-import { writeFileAtomic } from '../output/atomic-file.js';
-import { MANIFEST_FILE } from '../output/layout.js';
-import type { BatchRecord } from '../output/record.js';
-import type { BatchOutcome } from './run.js';
+import type { BatchOutcome, ScheduleResult } from './scheduler.js';
 
-export const MANIFEST_FORMAT = 'mongo-parallel-extract/manifest@1';
-
-/** The manifest: every batch file with its record, built once at the end from the records on disk. */
-export async function writeManifest(dir: string, plan: PlanFile, records: (BatchRecord | undefined)[]): Promise<{ docs: number; bytes: number; complete: boolean }> {
-  const present = records.filter((r): r is BatchRecord => r !== undefined);
-  const docs = present.reduce((a, r) => a + r.docs, 0);
-  const bytes = present.reduce((a, r) => a + r.bytes, 0);
-  const complete = present.length === plan.batches.length;
-  const manifest = {
-    format: MANIFEST_FORMAT,
-    planId: plan.planId,
-    source: plan.source,
-    query: plan.query,
-    fields: plan.fields,
-    output: plan.output,
-    complete,
-    expectedDocs: plan.expectedDocs,
-    docs,
-    bytes,
-    missing: plan.batches.map((b) => b.index).filter((i) => !records[i]),
-    files: present.map((r) => ({ batch: r.batch, file: r.file, docs: r.docs, bytes: r.bytes, sha256: r.sha256 })),
-    writtenAt: new Date().toISOString(),
-  };
-  await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 1) + '\n');
-  return { docs, bytes, complete };
-}
+export type RunStatus = 'complete' | 'failed' | 'interrupted';
 
 export interface Summary {
-  status: 'complete' | 'failed' | 'interrupted';
+  status: RunStatus;
   exitCode: number;
   planId: string;
   source: { db: string; collection: string };
@@ -49,14 +21,70 @@ export interface Summary {
   retries: number;
   maxConcurrent: number;
   stopped: string | null;
-  failures: { batch: number; attempts: number; lastError: string; exitCode: number | null; signal: string | null; stderrTail: string; rerun: string }[];
+  failures: {
+    batch: number;
+    attempts: number;
+    lastError: string;
+    exitCode: number | null;
+    signal: string | null;
+    stderrTail: string;
+    rerun: string;
+  }[];
 }
 
-export function failuresOf(outcomes: BatchOutcome[]): Summary['failures'] {
+export function failuresOf(outcomes: readonly BatchOutcome[], rerun: (index: number) => string): Summary['failures'] {
   return outcomes
     .filter((o) => o.status === 'failed')
     .map((o) => {
       const last = o.attempts.at(-1);
-      return { batch: o.index, attempts: o.attempts.length, lastError: last?.error ?? '', exitCode: last?.exitCode ?? null, signal: last?.signal ?? null, stderrTail: last?.stderrTail ?? '', rerun: o.rerun };
+      return {
+        batch: o.index,
+        attempts: o.attempts.length,
+        lastError: last?.error ?? '',
+        exitCode: last?.exitCode ?? null,
+        signal: last?.signal ?? null,
+        stderrTail: last?.stderrTail ?? '',
+        rerun: rerun(o.index),
+      };
     });
+}
+
+export interface SummaryInput {
+  status: RunStatus;
+  exitCode: number;
+  plan: PlanFile;
+  out: string;
+  manifest: Manifest;
+  seconds: number;
+  resumed: number;
+  result: ScheduleResult;
+  rerun: (index: number) => string;
+}
+
+export function buildSummary(i: SummaryInput): Summary {
+  const { plan, manifest, result } = i;
+  return {
+    status: i.status,
+    exitCode: i.exitCode,
+    planId: plan.planId,
+    source: plan.source,
+    out: i.out,
+    expectedDocs: plan.expectedDocs,
+    docs: manifest.docs,
+    difference: manifest.docs - plan.expectedDocs,
+    bytes: manifest.bytes,
+    seconds: Math.round(i.seconds * 1000) / 1000,
+    planningSeconds: plan.method.seconds,
+    batches: {
+      total: plan.batches.length,
+      done: manifest.files.length,
+      resumed: i.resumed,
+      failed: result.outcomes.filter((o) => o.status === 'failed').length,
+      notRun: result.outcomes.filter((o) => o.status === 'not-run').length,
+    },
+    retries: result.retried,
+    maxConcurrent: result.maxRunning,
+    stopped: result.stopped ?? null,
+    failures: failuresOf(result.outcomes, i.rerun),
+  };
 }

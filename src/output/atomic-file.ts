@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs';
 import { open, rename, unlink, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +34,8 @@ export interface AtomicFile {
   commit(): Promise<void>;
   /** Close and remove the temporary file; the final name is untouched. */
   abort(): Promise<void>;
+  /** Remove the temporary file synchronously (a process about to exit on a signal). */
+  abortNow(): void;
 }
 
 /** A temporary file beside `finalPath` that becomes `finalPath` only on commit: nothing partial ever has the final name. */
@@ -73,6 +75,13 @@ export async function openAtomic(finalPath: string): Promise<AtomicFile> {
     async abort() {
       await close();
       await unlink(tmpPath).catch(() => {});
+    },
+    abortNow() {
+      try {
+        unlinkSync(tmpPath);
+      } catch {
+        // already renamed or removed
+      }
     },
   };
 }

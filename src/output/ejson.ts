@@ -4,14 +4,6 @@ const { EJSON } = BSON;
 import type { EjsonMode } from '../plan/model.js';
 import { ExtractError } from '../errors.js';
 
-/** Options for reading documents so that canonical EJSON is type-exact (42.0 stays a double, Int64 stays Int64). */
-export const EXACT_READ = {
-  promoteValues: false,
-  promoteLongs: false,
-  promoteBuffers: false,
-  bsonRegExp: true,
-} as const;
-
 const SAFE = Long.fromNumber(Number.MAX_SAFE_INTEGER);
 const NEG_SAFE = Long.fromNumber(Number.MIN_SAFE_INTEGER);
 

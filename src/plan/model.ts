@@ -12,6 +12,36 @@ export interface OutputOptions {
   gzip: boolean;
 }
 
+/** Documents per batch when neither --batch-size nor --batches is given. */
+export const DEFAULT_BATCH_SIZE = 100_000;
+
+export interface Source {
+  db: string;
+  collection: string;
+}
+
+/**
+ * What an export reads and how it writes it: everything that decides the bytes of its files. The query holds BSON
+ * values where it was parsed from an option, canonical Extended JSON where it was read from a plan file.
+ */
+export interface Selection {
+  source: Source;
+  query: Document | null;
+  fields: string[] | null;
+  output: OutputOptions;
+}
+
+export type PlanMethodName = 'auto' | 'scan' | 'sample';
+
+/** What a user asks a planner for. */
+export interface PlanRequest extends Selection {
+  batchSize?: number | undefined;
+  batches?: number | undefined;
+  method: PlanMethodName;
+  /** Read every batch at one cluster time (MongoDB replica sets and sharded clusters). */
+  snapshot?: boolean;
+}
+
 /**
  * One batch: the documents whose `_id` is of one BSON type class and within [min, max).
  * An absent min or max is open to the end of the class. `types` are the $type aliases of the class
@@ -45,14 +75,10 @@ export interface PlanMethod {
 }
 
 /** The plan as stored (bounds and filter in canonical Extended JSON, never credentials). */
-export interface PlanFile {
+export interface PlanFile extends Selection {
   format: typeof PLAN_FORMAT;
   planId: string;
   createdAt: string;
-  source: { db: string; collection: string };
-  query: Document | null;
-  fields: string[] | null;
-  output: OutputOptions;
   expectedDocs: number;
   method: PlanMethod;
   /** --snapshot: every batch reads at this cluster time (canonical EJSON Timestamp); null: live reads. */

@@ -1,18 +1,33 @@
 import { createHash } from 'node:crypto';
 import { BSON, type Document } from 'mongodb';
-import { PLAN_FORMAT, type Batch, type PlanFile } from './model.js';
+import { PLAN_FORMAT, type Batch, type PlanFile, type Selection } from './model.js';
 
 const { EJSON } = BSON;
 
 const canonical = (value: unknown): Document => EJSON.serialize(value, { relaxed: false }) as Document;
 
-/** Everything that decides what the batch files contain. Two plans with different keys must not share a directory. */
-export function compatKey(p: Pick<PlanFile, 'source' | 'query' | 'fields' | 'output'>): string {
-  return JSON.stringify({ source: p.source, query: p.query, fields: p.fields, output: p.output });
+/** The selection only (a plan or a request), with its query as canonical Extended JSON, as a plan file stores it. */
+export const storedSelection = (s: Selection): Selection => ({
+  source: { db: s.source.db, collection: s.source.collection },
+  query: s.query ? canonical(s.query) : null,
+  fields: s.fields,
+  output: { format: s.output.format, ejson: s.output.ejson, gzip: s.output.gzip },
+});
+
+const SELECTION_KEYS = ['source', 'query', 'fields', 'output'] as const;
+
+/**
+ * The parts in which two selections differ (empty: the same export). A plan's query is stored canonical; a
+ * request's is canonicalised before the comparison. Two plans that differ must not share a directory.
+ */
+export function selectionDiff(a: Selection, b: Selection): (typeof SELECTION_KEYS)[number][] {
+  const x = storedSelection(a);
+  const y = storedSelection(b);
+  return SELECTION_KEYS.filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
 }
 
 /** What a planner hands over: the plan's fields with bounds and filter still as BSON values. */
-export interface NewPlan extends Pick<PlanFile, 'source' | 'query' | 'fields' | 'output' | 'expectedDocs' | 'method'> {
+export interface NewPlan extends Selection, Pick<PlanFile, 'expectedDocs' | 'method'> {
   batches: Batch[];
   /** A BSON Timestamp when the plan reads at one point in time. */
   atClusterTime?: unknown;
@@ -28,18 +43,18 @@ export function makePlanFile(p: NewPlan): PlanFile {
     if (b.max !== undefined) out.max = canonical(b.max);
     return out;
   });
-  const query = p.query ? canonical(p.query) : null;
+  const { source, query, fields, output } = storedSelection(p);
   const snapshot = p.atClusterTime !== undefined ? { atClusterTime: canonical(p.atClusterTime) } : null;
-  const body = { source: p.source, query, fields: p.fields, output: p.output, snapshot, batches };
+  const body = { source, query, fields, output, snapshot, batches };
   const planId = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   return {
     format: PLAN_FORMAT,
     planId,
     createdAt: (p.createdAt ?? new Date()).toISOString(),
-    source: p.source,
+    source,
     query,
-    fields: p.fields,
-    output: p.output,
+    fields,
+    output,
     expectedDocs: p.expectedDocs,
     method: p.method,
     snapshot,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
-import { intOption, nonEmpty, parseEjson, parseFields, parseOutput, parseQuery, secondsOption } from '../../src/cli/options.js';
+import { intOption, nonEmpty, parseEjson, parseFields, parseOutput, parseQuery, secondsOption } from '../../src/cli/options/values.js';
 import { EXIT, ExtractError } from '../../src/errors.js';
 
 const { EJSON } = BSON;

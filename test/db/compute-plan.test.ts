@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Long } from 'mongodb';
-import { collectionStats, computePlan, sumCollStats, type PlanRequest } from '../../src/db/compute-plan.js';
+import { collectionStats, computePlan, sumCollStats } from '../../src/db/compute-plan.js';
+import type { PlanRequest } from '../../src/plan/model.js';
 import { withDb } from '../helpers/server.js';
 
 const tdb = withDb('compute_plan');
 
 const request = (collection: string, more: Partial<PlanRequest> = {}): PlanRequest => ({
-  db: tdb.name,
-  collection,
+  source: { db: tdb.name, collection },
   query: null,
   fields: null,
   output: { format: 'json', ejson: 'relaxed', gzip: false },

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { BSON, type Document } from 'mongodb';
 import type { OutputOptions } from '../../src/plan/model.js';
-import { EXACT_READ } from '../../src/output/ejson.js';
+import { EXACT_READ } from '../../src/db/read-options.js';
 import { createDocSink, type DocSink } from '../../src/output/writers.js';
 import { createFastSink } from '../../src/output/fast-writer.js';
 import { V, benchFields, edgeDocs, encodeDoc, generateCorpus } from '../fixtures/bson-corpus.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BSON } from 'mongodb';
-import { EXACT_READ, toEjsonText } from '../../src/output/ejson.js';
+import { EXACT_READ } from '../../src/db/read-options.js';
+import { toEjsonText } from '../../src/output/ejson.js';
 import { rawToEjson, writeEjson, type EjsonTarget } from '../../src/output/raw-ejson.js';
 import { V, edgeDocs, encodeDoc, generateCorpus, prng, type Field } from '../fixtures/bson-corpus.js';
 

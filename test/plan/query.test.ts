@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
 import { batchFilter, idCondition, projection } from '../../src/plan/query.js';
 import type { Batch } from '../../src/plan/model.js';
-import { parseFields } from '../../src/cli/options.js';
+import { parseFields } from '../../src/cli/options/values.js';
 
 const { Int32, Long, ObjectId } = BSON;
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { makeShellWord, makeTarget, makeUnsafe, renderMakefile } from '../../src/plan/makefile.js';
+import { makeShellWord, makeTarget, makeUnsafe, renderMakefile } from '../../src/output/makefile.js';
 import { batchFileName, recordFileName } from '../../src/output/layout.js';
 import type { PlanFile } from '../../src/plan/model.js';
 import { childEnv } from '../helpers/cli.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { PlanFile } from './model.js';
-import { batchFileName, extension, PLAN_FILE, recordFileName } from '../output/layout.js';
+import type { PlanFile } from '../plan/model.js';
+import { batchFileName, extension, PLAN_FILE, recordFileName } from './layout.js';
 
 /** The default name of the fragment `extract-plan --emit make` writes beside plan.json. */
 export const MAKEFILE_FILE = 'batches.mk';

@@ -1,6 +1,6 @@
 import { BSON, type Document } from 'mongodb';
-import { usage } from '../errors.js';
-import type { EjsonMode, OutputFormat, OutputOptions } from '../plan/model.js';
+import { usage } from '../../errors.js';
+import type { EjsonMode, OutputFormat, OutputOptions } from '../../plan/model.js';
 
 /** Parse an Extended JSON option (canonical types kept: `5` is an Int32, `{"$numberDouble":"5.0"}` a Double). */
 export function parseEjson(option: string, text: string): unknown {
@@ -29,23 +29,29 @@ export function parseFields(text: string | undefined): string[] | null {
   return fields.filter((f) => f !== '_id');
 }
 
-const FORMATS: readonly OutputFormat[] = ['json', 'ndjson'];
-const MODES: readonly EjsonMode[] = ['relaxed', 'canonical'];
+/** One of `choices`; undefined: the first choice (the default). */
+export function choice<T extends string>(option: string, value: unknown, choices: readonly T[]): T {
+  if (value === undefined) return choices[0]!;
+  if (!choices.includes(value as T)) {
+    throw usage(`--${option}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+export const FORMATS: readonly OutputFormat[] = ['json', 'ndjson'];
+export const MODES: readonly EjsonMode[] = ['relaxed', 'canonical'];
 
 export function parseOutput(a: { format?: string; ejson?: string; gzip?: boolean }): OutputOptions {
-  const format = (a.format ?? 'json') as OutputFormat;
-  if (!FORMATS.includes(format)) throw usage(`--format: expected one of ${FORMATS.join(', ')}, got ${JSON.stringify(a.format)}`);
-  const ejson = (a.ejson ?? 'relaxed') as EjsonMode;
-  if (!MODES.includes(ejson)) throw usage(`--ejson: expected one of ${MODES.join(', ')}, got ${JSON.stringify(a.ejson)}`);
-  return { format, ejson, gzip: Boolean(a.gzip) };
+  return { format: choice('format', a.format, FORMATS), ejson: choice('ejson', a.ejson, MODES), gzip: Boolean(a.gzip) };
 }
 
 /** A whole number in [min, max]; `undefined` stays undefined. */
 export function intOption(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw usage(`--${option}: expected a whole number${max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`}, got ${JSON.stringify(value)}`);
+    const range = max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`;
+    throw usage(`--${option}: expected a whole number${range}, got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -53,20 +59,21 @@ export function intOption(option: string, value: unknown, min: number, max = Num
 /** Seconds > 0 (fractions allowed). */
 export function secondsOption(option: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) ? Number(value) : NaN;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(n) || n <= 0) throw usage(`--${option}: expected a number of seconds > 0, got ${JSON.stringify(value)}`);
   return n;
 }
 
 export function nonEmpty(option: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw usage(`--${option}: expected a non-empty name, got ${JSON.stringify(value ?? null)}`);
+  if (typeof value !== 'string' || value === '') {
+    throw usage(`--${option}: expected a non-empty name, got ${JSON.stringify(value ?? null)}`);
+  }
   if (value.includes('\0')) throw usage(`--${option}: a name cannot contain a NUL character`);
   return value;
 }
 
-/** The batch writer: `fast` turns raw BSON into Extended JSON itself; `jsonstream` is the driver's documents through JSONStream. */
-export function parseWriter(value: unknown): 'fast' | 'jsonstream' {
-  if (value === undefined || value === 'fast') return 'fast';
-  if (value === 'jsonstream') return 'jsonstream';
-  throw usage(`--writer: expected one of fast, jsonstream, got ${JSON.stringify(value)}`);
+/** A required option: missing is said as missing, an empty value as what it is. */
+export function required(option: string, value: unknown, what: string): string {
+  if (value === undefined) throw usage(`--${option} ${what} is required`);
+  return nonEmpty(option, value);
 }

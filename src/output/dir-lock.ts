@@ -2,7 +2,7 @@ import { open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ExtractError, outputError } from '../errors.js';
-import { LOCK_FILE } from '../output/layout.js';
+import { LOCK_FILE } from './layout.js';
 import { pidAlive } from '../pid.js';
 
 interface LockInfo {

@@ -1,0 +1,74 @@
+import type { Document, MongoClient } from 'mongodb';
+import { classify } from '../db/connect.js';
+import { EXACT_READ } from '../db/read-options.js';
+import type { Batch, Selection } from '../plan/model.js';
+import { batchFilter, projection } from '../plan/query.js';
+import type { DocSink } from '../output/writers.js';
+
+/** What one batch reads: the selection's source, filter and fields, narrowed to the batch's `_id` range. */
+export interface BatchSource {
+  selection: Pick<Selection, 'source' | 'query' | 'fields'>;
+  /** Undefined: the whole collection (narrowed by the query). */
+  batch: Batch | undefined;
+  /** Read at this cluster time (a BSON Timestamp): the plan's --snapshot. */
+  atClusterTime?: unknown;
+  /** Average document size known from planning: bounds how much one server reply holds. */
+  avgDocBytes?: number;
+}
+
+/**
+ * Documents per server reply for large documents: about 8 MiB of them. MongoDB caps a reply at 16 MiB anyway;
+ * FerretDB sends its first 101 documents in one reply however large they are. Small documents keep the
+ * driver's defaults.
+ */
+export function cursorBatchSize(avgDocBytes: number | undefined): number | undefined {
+  const n = avgDocBytes ? Math.floor((8 << 20) / avgDocBytes) : Number.POSITIVE_INFINITY;
+  return n < 101 ? Math.max(1, n) : undefined;
+}
+
+export interface DrainOptions {
+  /** The fast writer turns BSON bytes into Extended JSON itself: the driver does not deserialize. */
+  raw?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (docs: number) => void;
+}
+
+function openCursor(client: MongoClient, src: BatchSource, raw: boolean) {
+  const { source, query, fields } = src.selection;
+  const coll = client.db(source.db).collection(source.collection);
+  const proj = projection(fields);
+  const filter = batchFilter(src.batch, query);
+  const batchSize = cursorBatchSize(src.avgDocBytes);
+  const read = { ...EXACT_READ, ...(raw ? { raw: true } : {}) };
+  const shape = { ...(proj ? { projection: proj } : {}), ...(batchSize ? { batchSize } : {}) };
+  if (src.atClusterTime === undefined) return coll.find(filter, { ...read, ...shape });
+  // the driver's find() has no way to name atClusterTime; the generic cursor command does
+  const readConcern = { level: 'snapshot', atClusterTime: src.atClusterTime };
+  const cursor = client.db(source.db).runCursorCommand({ find: source.collection, filter, ...shape, readConcern }, read);
+  if (batchSize) cursor.batchSize(batchSize);
+  return cursor;
+}
+
+/** Read one batch's documents into a sink. Returns how many were written; the sink is ended by the caller. */
+export async function drainBatch(client: MongoClient, src: BatchSource, sink: DocSink, options: DrainOptions = {}): Promise<number> {
+  const { signal, onProgress } = options;
+  const cursor = openCursor(client, src, options.raw === true);
+  let docs = 0;
+  let sinkError: unknown;
+  let lastReport = Date.now();
+  try {
+    for await (const doc of cursor) {
+      if (signal?.aborted) throw signal.reason;
+      docs++;
+      if (!sink.write(doc as Document)) await sink.drained().catch((err: unknown) => Promise.reject((sinkError = err)));
+      if ((docs & 1023) === 0 && Date.now() - lastReport >= 1000) {
+        lastReport = Date.now();
+        onProgress?.(docs);
+      }
+    }
+  } catch (err) {
+    await cursor.close().catch(() => {});
+    throw err === sinkError || err === signal?.reason ? err : classify(err);
+  }
+  return docs;
+}

@@ -1,0 +1,130 @@
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
+import { assertCollection, connect } from '../db/connect.js';
+import { ExtractError, outputError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { openAtomic } from '../output/atomic-file.js';
+import type { Written } from '../output/destination.js';
+import { makeRecord } from '../output/record.js';
+import { createSink, type WriterName } from '../output/sink.js';
+import { drainBatch } from './drain.js';
+import { type BatchJob, type BatchRequest, isPlanned, resolveJob, resolveRange } from './job.js';
+import type { Reporter } from './report.js';
+
+export interface BatchDeps {
+  /** The connection string, asked for only when the batch must be read. */
+  uri: () => string;
+  connectTimeout: number;
+  writer: WriterName;
+  /** The orchestrator's channel (progress, result, error), or a reporter that drops everything. */
+  report: Reporter;
+  log: Logger;
+  /** Aborted: the temporary file is removed at once (synchronously) and the batch rejects. */
+  signal: AbortSignal;
+  stdout: Writable;
+  env: NodeJS.ProcessEnv;
+  /** The command's name, for messages. */
+  name: string;
+}
+
+export interface BatchResult extends Written {
+  /** true: --skip-done found the batch done; nothing was read. */
+  skipped: boolean;
+  docs: number;
+  seconds: number;
+  /** Where the data went ('-' for standard output). */
+  file: string;
+  /** The plan's batch number, for a planned batch. */
+  batch?: number;
+}
+
+/** One batch: resolve it, connect, read its documents into its file (or stdout) and publish it with its record. */
+export async function extractBatch(request: BatchRequest, deps: BatchDeps): Promise<BatchResult> {
+  const job = await resolveJob(request, deps.env, deps.log, deps.name);
+  if (isPlanned(request) && request.skipDone && job.target.kind === 'plan') {
+    const { destination, plan, index } = job.target;
+    const done = await destination.checkBatch(plan, index, { hash: true });
+    if (done.ok) {
+      const { docs, bytes, sha256 } = done.record;
+      return { skipped: true, docs, bytes, sha256, seconds: 0, file: job.label, batch: index };
+    }
+  }
+  const uri = deps.uri();
+  if (job.target.kind === 'file') await checkWritable(job.target.path);
+  if (job.target.kind === 'plan') await job.target.destination.prepare();
+  const started = performance.now();
+  const client = await connect(uri, { connectTimeout: deps.connectTimeout });
+  try {
+    const { source } = job.source.selection;
+    await assertCollection(client, source.db, source.collection);
+    const batch = await resolveRange(client, job);
+    const out = await openTarget(job, deps);
+    const onAbort = () => out.abortNow();
+    deps.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const sink = createSink(deps.writer, out.stream, job.output);
+      let docs: number;
+      let written: Written;
+      try {
+        const onProgress = (n: number) => deps.report({ type: 'progress', docs: n });
+        docs = await drainBatch(client, { ...job.source, batch }, sink, { raw: deps.writer === 'fast', signal: deps.signal, onProgress });
+        written = await sink.end();
+      } catch (err) {
+        sink.destroy(err as Error);
+        throw err instanceof ExtractError || (err as NodeJS.ErrnoException)?.code === 'EPIPE' ? err : outputError(err, job.label);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      await out.publish({ docs, ...written, seconds });
+      const planned = job.target.kind === 'plan' ? { batch: job.target.index } : {};
+      return { skipped: false, docs, ...written, seconds, file: job.label, ...planned };
+    } catch (err) {
+      await out.abort();
+      throw err;
+    } finally {
+      deps.signal.removeEventListener('abort', onAbort);
+    }
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+interface OpenTarget {
+  stream: Writable;
+  publish(r: { docs: number; bytes: number; sha256: string; seconds: number }): Promise<void>;
+  abort(): Promise<void>;
+  abortNow(): void;
+}
+
+/** The stream a batch writes into, and how it is published: a plan's batch file, a file by hand, or stdout. */
+async function openTarget(job: BatchJob, deps: BatchDeps): Promise<OpenTarget> {
+  const t = job.target;
+  if (t.kind === 'stdout') {
+    return { stream: deps.stdout, publish: async () => {}, abort: async () => {}, abortNow: () => {} };
+  }
+  if (t.kind === 'plan') {
+    const w = await t.destination.openBatch(t.plan, t.index);
+    return {
+      stream: w.stream,
+      publish: (r) => w.publish(() => makeRecord(t.plan, t.index, r)),
+      abort: () => w.abort(),
+      abortNow: () => w.abortNow(),
+    };
+  }
+  const file = await openAtomic(t.path);
+  return {
+    stream: file.createStream(),
+    publish: () => file.commit(),
+    abort: () => file.abort(),
+    abortNow: () => file.abortNow(),
+  };
+}
+
+async function checkWritable(out: string): Promise<void> {
+  const dir = dirname(out);
+  const st = await stat(dir).catch((err: unknown) => Promise.reject(outputError(err, out)));
+  if (!st.isDirectory()) throw new ExtractError('OUTPUT', `cannot write ${out}: ${dir} is not a directory`);
+  await access(dir, constants.W_OK).catch((err: unknown) => Promise.reject(outputError(err, out)));
+  const existing = await stat(out).catch(() => undefined);
+  if (existing?.isDirectory()) throw new ExtractError('OUTPUT', `cannot write ${out}: is a directory`);
+}

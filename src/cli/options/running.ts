@@ -1,0 +1,49 @@
+import { availableParallelism } from 'node:os';
+import { WRITERS, type WriterName } from '../../output/sink.js';
+import type { OptionSpecs } from './declare.js';
+import { choice, intOption, nonEmpty, secondsOption } from './values.js';
+
+export const RETRIES = 3;
+export const RETRY_DELAY = 1;
+export const GRACE = 5;
+
+export const WRITER = {
+  writer: { kind: 'string', describe: 'How batches are written (the same bytes either way; see README)', choices: WRITERS, default: WRITERS[0] },
+} satisfies OptionSpecs;
+
+export const RUNNING = {
+  concurrency: { kind: 'number', alias: 'j', describe: 'Batches at once', default: `${availableParallelism()} (available cores)` },
+  retries: { kind: 'number', describe: 'Attempts after the first for a failed batch', default: RETRIES },
+  'retry-delay': { kind: 'number', describe: 'Base seconds of the exponential backoff between attempts (with jitter)', default: RETRY_DELAY },
+  'batch-timeout': { kind: 'number', describe: 'Seconds a batch may run before it is stopped and retried', default: 'none' },
+  grace: { kind: 'number', describe: 'Seconds between SIGTERM and SIGKILL when stopping a child', default: GRACE },
+  ...WRITER,
+  resume: { kind: 'boolean', describe: 'Reuse the plan in --out; skip batches whose files and records check out' },
+  summary: { kind: 'string', describe: 'Write the final summary as JSON to FILE, or - for stdout' },
+} satisfies OptionSpecs;
+
+export const writerOf = (a: Record<string, unknown>): WriterName => choice('writer', a.writer, WRITERS);
+
+export interface Running {
+  concurrency: number;
+  retryLimit: number;
+  retryDelay: number;
+  batchTimeout: number | undefined;
+  graceSeconds: number;
+  writer: WriterName;
+  resume: boolean;
+  summary: string | undefined;
+}
+
+export function running(a: Record<string, unknown>): Running {
+  return {
+    concurrency: intOption('concurrency', a.concurrency, 1, 1024) ?? availableParallelism(),
+    retryLimit: intOption('retries', a.retries, 0, 100) ?? RETRIES,
+    retryDelay: secondsOption('retry-delay', a['retry-delay']) ?? RETRY_DELAY,
+    batchTimeout: secondsOption('batch-timeout', a['batch-timeout']),
+    graceSeconds: secondsOption('grace', a.grace) ?? GRACE,
+    writer: writerOf(a),
+    resume: Boolean(a.resume),
+    summary: a.summary === undefined ? undefined : nonEmpty('summary', a.summary),
+  };
+}

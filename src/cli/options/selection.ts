@@ -1,0 +1,58 @@
+import { DEFAULT_BATCH_SIZE, type PlanMethodName, type PlanRequest, type Selection } from '../../plan/model.js';
+import { usage } from '../../errors.js';
+import type { OptionSpecs } from './declare.js';
+import { choice, FORMATS, intOption, MODES, parseFields, parseOutput, parseQuery, required } from './values.js';
+
+/** What is read. */
+export const SOURCE = {
+  db: { kind: 'string', alias: 'd', describe: 'Database' },
+  collection: { kind: 'string', alias: 'c', describe: 'Collection (or view: one batch)' },
+  query: { kind: 'string', alias: 'q', describe: 'Filter, as an Extended JSON object, e.g. \'{"status":"A"}\'' },
+  fields: { kind: 'string', alias: 'f', describe: 'Comma-separated fields to keep (_id is always kept)' },
+} satisfies OptionSpecs;
+
+/** How it is written. */
+export const FORMAT = {
+  format: { kind: 'string', describe: 'json: one JSON array per file; ndjson: one document per line', choices: FORMATS, default: FORMATS[0] },
+  ejson: { kind: 'string', describe: 'Extended JSON mode; canonical is type-exact', choices: MODES, default: MODES[0] },
+  gzip: { kind: 'boolean', describe: 'gzip every batch file' },
+} satisfies OptionSpecs;
+
+const METHODS: readonly PlanMethodName[] = ['auto', 'scan', 'sample'];
+
+/** How the collection is cut into batches. */
+export const PLANNING = {
+  'batch-size': { kind: 'number', describe: 'Documents per batch', default: DEFAULT_BATCH_SIZE },
+  batches: { kind: 'number', describe: 'About this many batches instead of --batch-size (one more per extra _id type)' },
+  'plan-method': { kind: 'string', describe: 'How batch bounds are found: scan walks the _id index, sample uses $sample (MongoDB only)', choices: METHODS, default: METHODS[0] },
+  snapshot: {
+    kind: 'boolean',
+    describe: 'Read every batch at one point in time (MongoDB 5.0+ replica set or sharded cluster; finish within minSnapshotHistoryWindowInSeconds, default 300 s)',
+  },
+} satisfies OptionSpecs;
+
+/** The source, filter, fields and output format: what decides the bytes of the files. */
+export function selection(a: Record<string, unknown>): Selection {
+  return {
+    source: { db: required('db', a.db, '(the database)'), collection: required('collection', a.collection, '(the collection)') },
+    query: parseQuery(a.query as string | undefined),
+    fields: parseFields(a.fields as string | undefined),
+    output: parseOutput(a as { format?: string; ejson?: string; gzip?: boolean }),
+  };
+}
+
+export function planRequest(a: Record<string, unknown>): PlanRequest {
+  const batchSize = intOption('batch-size', a['batch-size'], 1);
+  const batches = intOption('batches', a.batches, 1);
+  if (batchSize !== undefined && batches !== undefined) throw usage('--batch-size and --batches conflict: give one');
+  return {
+    ...selection(a),
+    batchSize,
+    batches,
+    method: choice('plan-method', a['plan-method'], METHODS),
+    snapshot: Boolean(a.snapshot),
+  };
+}
+
+/** The option names that define an export: a --resume must not name them differently from the plan. */
+export const SELECTION_OPTIONS = [...Object.keys(SOURCE), ...Object.keys(FORMAT), ...Object.keys(PLANNING)];

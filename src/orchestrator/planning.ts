@@ -1,0 +1,126 @@
+import { quickPlan } from '../db/compute-plan.js';
+import { connect } from '../db/connect.js';
+import { planInWorker } from '../db/plan-worker.js';
+import { usage } from '../errors.js';
+import type { Destination } from '../output/destination.js';
+import { writeFileAtomic } from '../output/atomic-file.js';
+import { PLAN_FILE } from '../output/layout.js';
+import { renderMakefile } from '../output/makefile.js';
+import type { PlanFile, PlanRequest } from '../plan/model.js';
+import { decodeQuery, selectionDiff } from '../plan/plan-file.js';
+
+export interface PlanStep {
+  destination: Destination;
+  /** What to plan; for a resumed run, what the user named (undefined: take everything from the plan). */
+  request: PlanRequest | undefined;
+  /** With a request and a plan to resume: the selection options the user gave, compared with the plan's. */
+  given?: ReadonlySet<string>;
+  uri: string;
+  connectTimeout: number;
+  signal: AbortSignal;
+  /** Reuse a plan the destination holds (extract-all --resume); otherwise a plan there is refused. */
+  resume: boolean;
+  /** What to tell a user whose destination holds a plan already (default: pass --resume, or another --out). */
+  existingHint?: string;
+  /** Keys walked so far while planning. */
+  onKeys?: (keys: number) => void;
+}
+
+export interface PlanOutcome {
+  plan: PlanFile;
+  /** false: the destination's plan was reused. */
+  fresh: boolean;
+}
+
+/**
+ * The planning step of extract-plan and extract-all: reuse the destination's plan (with --resume, when it is the
+ * export asked for) or compute one and write it before any batch runs. Undefined: interrupted while planning.
+ */
+export async function planStep(step: PlanStep): Promise<PlanOutcome | undefined> {
+  const { destination: d } = step;
+  const existing = await d.readPlan();
+  if (existing) return { plan: reuse(step, existing), fresh: false };
+  if (!step.request) throw usage(`--resume: ${d.pathOf(PLAN_FILE)} does not exist; nothing to resume`);
+  const stray = await d.strayBatchFiles();
+  if (stray.length > 0) throw usage(`${d.location} holds ${stray.length} batch file(s) but no plan.json; use an empty directory`);
+  const plan = await computePlanOnce(step, step.request);
+  if (!plan) return undefined;
+  await d.writePlan(plan);
+  return { plan, fresh: true };
+}
+
+function reuse(step: PlanStep, plan: PlanFile): PlanFile {
+  const where = step.destination.location;
+  const what = `${plan.source.db}.${plan.source.collection} (plan ${plan.planId})`;
+  if (!step.resume) {
+    throw usage(`${where} already holds an extraction of ${what}; ${step.existingHint ?? 'pass --resume to finish it, or use another --out'}`);
+  }
+  if (step.request) {
+    const diffs = resumeDiff(plan, step.request, step.given ?? new Set());
+    if (diffs.length > 0) {
+      throw usage(
+        `${where} holds the plan of another extraction (${plan.source.db}.${plan.source.collection}; differs in ${diffs.join(', ')}); use another --out, or --resume without those options to finish that one`,
+      );
+    }
+  }
+  return plan;
+}
+
+/**
+ * Where a resumed run's request differs from the plan: the source always, the other parts only where the user
+ * named them (what they leave out is taken from the plan).
+ */
+function resumeDiff(plan: PlanFile, req: PlanRequest, given: ReadonlySet<string>): string[] {
+  const asked = {
+    source: req.source,
+    query: given.has('query') ? req.query : decodeQuery(plan.query),
+    fields: given.has('fields') ? req.fields : plan.fields,
+    output: {
+      format: given.has('format') ? req.output.format : plan.output.format,
+      ejson: given.has('ejson') ? req.output.ejson : plan.output.ejson,
+      gzip: given.has('gzip') ? req.output.gzip : plan.output.gzip,
+    },
+  };
+  return selectionDiff(plan, asked);
+}
+
+/**
+ * Metadata first (an empty collection, a view, a collection that fits one batch need no walk); a walk of the _id
+ * index runs in a worker thread with a small young generation (memory; see src/db/plan-worker.ts).
+ */
+async function computePlanOnce(step: PlanStep, req: PlanRequest): Promise<PlanFile | undefined> {
+  const client = await connect(step.uri, { connectTimeout: step.connectTimeout });
+  let plan: PlanFile | undefined;
+  try {
+    plan = await quickPlan(client, req);
+  } finally {
+    await client.close().catch(() => {});
+  }
+  if (plan || step.signal.aborted) return plan;
+  const walk = { uri: step.uri, req, connectTimeout: step.connectTimeout, signal: step.signal, ...(step.onKeys ? { onKeys: step.onKeys } : {}) };
+  return planInWorker(walk).catch((err: unknown) => {
+    if (step.signal.aborted) return undefined;
+    throw err;
+  });
+}
+
+export interface PlanOnly extends Omit<PlanStep, 'resume'> {
+  request: PlanRequest;
+  /** Also write a Makefile fragment here, with one target per batch. */
+  makefile?: string;
+}
+
+/** extract-plan: lock the destination, plan into it, and optionally write the Makefile that runs the batches. */
+export async function planExport(p: PlanOnly): Promise<PlanFile | undefined> {
+  const d = p.destination;
+  await d.prepare();
+  const lock = await d.lock();
+  try {
+    const planned = await planStep({ ...p, resume: false, existingHint: p.existingHint ?? 'use another --out' });
+    if (!planned) return undefined;
+    if (p.makefile) await writeFileAtomic(p.makefile, renderMakefile(planned.plan, { dir: d.location }));
+    return planned.plan;
+  } finally {
+    await lock.release();
+  }
+}
