@@ -1,13 +1,14 @@
 #!/usr/bin/env node
+
 // The single-cursor baseline: what the simplest export script does. One process, one driver cursor over the whole
 // collection, each document turned into its Extended JSON object and written through JSONStream into one file
 // (the same framing and bytes as extract-batch's JSONStream writer for relaxed EJSON).
 //
 //   MONGO_URI=… node bench/baseline-single-cursor.js --db D --collection C --out FILE [--ejson relaxed|canonical]
 
+import JSONStream from 'JSONStream';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import JSONStream from 'JSONStream';
 import { BSON, MongoClient } from 'mongodb';
 
 const args = process.argv.slice(2);

@@ -15,7 +15,7 @@
 
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { BSON, Long, ObjectId, MongoClient } from 'mongodb';
+import { BSON, Long, MongoClient, ObjectId } from 'mongodb';
 
 export const GENERATOR_VERSION = 4;
 export const VARIANTS = { tiny: 0, '200b': 200, '1k': 1024, '16k': 16 * 1024 };
@@ -109,7 +109,11 @@ export function makeDoc(seed, variant, i) {
     },
     tags: Array.from({ length: 2 + Math.floor(rnd() * 4) }, () => pick(WORDS)),
     scores: Array.from({ length: 5 }, () => Math.floor(rnd() * 100)),
-    prefs: { theme: rnd() < 0.5 ? 'dark' : 'light', lang: pick(['en', 'pt', 'de', 'ja', 'fr']), notify: { email: rnd() < 0.5, sms: rnd() < 0.2 } },
+    prefs: {
+      theme: rnd() < 0.5 ? 'dark' : 'light',
+      lang: pick(['en', 'pt', 'de', 'ja', 'fr']),
+      notify: { email: rnd() < 0.5, sms: rnd() < 0.2 },
+    },
     bio: '',
   };
   if (variant === '16k') {
@@ -188,7 +192,9 @@ export async function ensureDataset(client, { db, collection, docs, variant = '1
       const last = await coll.findOne({ _id: idFor(seed, docs - 1) }, { raw: true });
       const same = (a, b) => a && Buffer.compare(Buffer.from(a), BSON.serialize(b)) === 0;
       if (same(first, makeDoc(seed, variant, 0)) && same(last, makeDoc(seed, variant, docs - 1))) {
-        log(`dataset ${db}.${collection}: ${docs} docs (${variant}) already present, fingerprint ${fp.slice(0, 12)} matches`);
+        log(
+          `dataset ${db}.${collection}: ${docs} docs (${variant}) already present, fingerprint ${fp.slice(0, 12)} matches`,
+        );
         return { docs, avgBsonBytes: stored.avgBsonBytes ?? (await avgBsonBytes()), regenerated: false, seconds: 0 };
       }
     }
@@ -218,9 +224,24 @@ export async function ensureDataset(client, { db, collection, docs, variant = '1
   const count = await coll.countDocuments({});
   if (count !== docs) throw new Error(`generated ${db}.${collection} holds ${count} documents, expected ${docs}`);
   const avg = await avgBsonBytes();
-  await meta.replaceOne({ _id: collection }, { _id: collection, fingerprint: fp, seed, variant, docs, avgBsonBytes: avg, generator: GENERATOR_VERSION, at: new Date() }, { upsert: true });
+  await meta.replaceOne(
+    { _id: collection },
+    {
+      _id: collection,
+      fingerprint: fp,
+      seed,
+      variant,
+      docs,
+      avgBsonBytes: avg,
+      generator: GENERATOR_VERSION,
+      at: new Date(),
+    },
+    { upsert: true },
+  );
   const seconds = (performance.now() - started) / 1000;
-  log(`dataset ${db}.${collection}: ${docs} docs in ${seconds.toFixed(1)} s (${Math.round(docs / seconds)} docs/s), avg ${avg} B BSON`);
+  log(
+    `dataset ${db}.${collection}: ${docs} docs in ${seconds.toFixed(1)} s (${Math.round(docs / seconds)} docs/s), avg ${avg} B BSON`,
+  );
   return { docs, avgBsonBytes: avg, regenerated: true, seconds };
 }
 

@@ -28,9 +28,9 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { ensureNode22 } from '../scripts/node22.js';
 import { ensureDataset, expectedIdChecksum } from './generate.js';
-import { detectCpuMethod, measureCommand, processCpuSeconds, startupMs } from './lib/measure.js';
+import { detectCpuMethod, measureCommand, startupMs } from './lib/measure.js';
+import { computeTargets, deriveMarginal, renderMarkdown } from './lib/report.js';
 import { batchFiles, verifyFiles } from './lib/verify.js';
-import { renderMarkdown, computeTargets, deriveMarginal } from './lib/report.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
@@ -99,13 +99,16 @@ async function startServer() {
       uri: process.env.MONGO_URI,
       pid,
       kind: 'external ($MONGO_URI)',
-      note: pid ? `server CPU from /proc/${pid}` : 'server CPU not measured: pass --server-pid (or BENCH_SERVER_PID) for a local server',
+      note: pid
+        ? `server CPU from /proc/${pid}`
+        : 'server CPU not measured: pass --server-pid (or BENCH_SERVER_PID) for a local server',
       stop: async () => {},
     };
   }
   const { startFerretDB, FERRETDB_VERSION } = await import('../scripts/ferretdb.js');
   // data in memory: the disk of this shared machine is busy with others' work; reads are served from memory either way
-  const shm = fs.existsSync('/dev/shm') && fs.statfsSync('/dev/shm').bavail * fs.statfsSync('/dev/shm').bsize > 8 * 1024 * MiB;
+  const shm =
+    fs.existsSync('/dev/shm') && fs.statfsSync('/dev/shm').bavail * fs.statfsSync('/dev/shm').bsize > 8 * 1024 * MiB;
   const savedTmp = process.env.TMPDIR;
   if (shm) process.env.TMPDIR = '/dev/shm';
   let server;
@@ -119,7 +122,7 @@ async function startServer() {
     uri: server.uri,
     pid: server.pid,
     kind: `FerretDB ${FERRETDB_VERSION} (SQLite backend, data in ${shm ? '/dev/shm' : os.tmpdir()})`,
-    note: 'FerretDB scans the whole collection for every range query (no _id pushdown): server-bound figures, not MongoDB\'s',
+    note: "FerretDB scans the whole collection for every range query (no _id pushdown): server-bound figures, not MongoDB's",
     stop: () => server.stop(),
   };
 }
@@ -147,7 +150,19 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
         extra: ejson !== 'relaxed',
         make: (out) => ({
           cmd: ctx.mongoexport.bin,
-          args: ['--config', ctx.mongoexportConfig, '--db', DB, '--collection', ds.collection, '--jsonArray', '--quiet', '--out', `${out}.json`, ...(ejson === 'canonical' ? ['--jsonFormat', 'canonical'] : [])],
+          args: [
+            '--config',
+            ctx.mongoexportConfig,
+            '--db',
+            DB,
+            '--collection',
+            ds.collection,
+            '--jsonArray',
+            '--quiet',
+            '--out',
+            `${out}.json`,
+            ...(ejson === 'canonical' ? ['--jsonFormat', 'canonical'] : []),
+          ],
           env,
           out: `${out}.json`,
         }),
@@ -163,7 +178,20 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
       concurrency: 1,
       ejson: 'relaxed',
       gzip: false,
-      make: (out) => ({ cmd: process.execPath, args: [path.join(benchDir, 'baseline-single-cursor.js'), '--db', DB, '--collection', ds.collection, '--out', `${out}.json`], env, out: `${out}.json` }),
+      make: (out) => ({
+        cmd: process.execPath,
+        args: [
+          path.join(benchDir, 'baseline-single-cursor.js'),
+          '--db',
+          DB,
+          '--collection',
+          ds.collection,
+          '--out',
+          `${out}.json`,
+        ],
+        env,
+        out: `${out}.json`,
+      }),
     });
   }
   list.push({
@@ -174,7 +202,12 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
     concurrency: 1,
     ejson: null,
     gzip: false,
-    make: () => ({ cmd: process.execPath, args: [path.join(benchDir, 'drain.js'), '--db', DB, '--collection', ds.collection], env, out: null }),
+    make: () => ({
+      cmd: process.execPath,
+      args: [path.join(benchDir, 'drain.js'), '--db', DB, '--collection', ds.collection],
+      env,
+      out: null,
+    }),
   });
   if (ctx.extractAll.available) {
     const nodes = [{ bin: process.execPath, version: ctx.node20.version, tag: '' }];
@@ -186,7 +219,13 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
         list.push(eaContender(ctx, ds, env, n, c, flags, { ejson: 'relaxed', gzip: false }));
       }
       if (extras && !n.tag) {
-        list.push(eaContender(ctx, ds, env, n, null, ['--ejson', 'canonical'], { ejson: 'canonical', gzip: false, extra: true }));
+        list.push(
+          eaContender(ctx, ds, env, n, null, ['--ejson', 'canonical'], {
+            ejson: 'canonical',
+            gzip: false,
+            extra: true,
+          }),
+        );
         list.push(eaContender(ctx, ds, env, n, null, ['--gzip'], { ejson: 'relaxed', gzip: true, extra: true }));
       }
     }
@@ -210,7 +249,19 @@ function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false }) 
     extra,
     make: (out) => ({
       cmd: n.bin,
-      args: [path.join(repoRoot, 'bin', 'extract-all.js'), '--db', DB, '--collection', ds.collection, '--out', out, '--quiet', '--summary', `${out}.summary.json`, ...flags],
+      args: [
+        path.join(repoRoot, 'bin', 'extract-all.js'),
+        '--db',
+        DB,
+        '--collection',
+        ds.collection,
+        '--out',
+        out,
+        '--quiet',
+        '--summary',
+        `${out}.summary.json`,
+        ...flags,
+      ],
       env,
       out,
       summary: `${out}.summary.json`,
@@ -240,7 +291,9 @@ async function runOnce(ctx, k, roundNo) {
     wallSeconds: round(m.wallSeconds),
     cpuSeconds: round(m.cpuSeconds, 2),
     serverCpuSeconds: round(m.serverCpuSeconds, 2),
-    peakRssMiB: toMiB(m.childPeakKiB === null ? Math.max(m.orchestratorPeakKiB ?? 0, m.treeMaxRssKiB ?? 0) : m.orchestratorPeakKiB),
+    peakRssMiB: toMiB(
+      m.childPeakKiB === null ? Math.max(m.orchestratorPeakKiB ?? 0, m.treeMaxRssKiB ?? 0) : m.orchestratorPeakKiB,
+    ),
     childPeakRssMiB: toMiB(m.childPeakKiB),
     treeMaxRssMiB: toMiB(m.treeMaxRssKiB),
     childProcesses: m.childProcesses,
@@ -261,13 +314,15 @@ async function runOnce(ctx, k, roundNo) {
       sample.docs = v.docs;
       sample.bytes = v.fileBytes;
       if (v.docs !== k.docs) sample.error = `wrote ${v.docs} documents, the collection holds ${k.docs}`;
-      else if (v.idChecksum !== ctx.expectedIds.get(k.dataset)) sample.error = `the _ids written are not the collection's (checksum ${v.idChecksum})`;
+      else if (v.idChecksum !== ctx.expectedIds.get(k.dataset))
+        sample.error = `the _ids written are not the collection's (checksum ${v.idChecksum})`;
       if (job.summary) {
         const s = JSON.parse(fs.readFileSync(job.summary, 'utf8'));
         sample.planningSeconds = s.planningSeconds ?? null;
         sample.batches = s.batches?.total ?? null;
         sample.toolSeconds = s.seconds ?? null;
-        if (s.docs !== k.docs && !sample.error) sample.error = `its summary says ${s.docs} documents, the collection holds ${k.docs}`;
+        if (s.docs !== k.docs && !sample.error)
+          sample.error = `its summary says ${s.docs} documents, the collection holds ${k.docs}`;
         if (s.batches?.failed && !sample.error) sample.error = `${s.batches.failed} batches failed`;
       }
     }
@@ -282,7 +337,7 @@ async function runOnce(ctx, k, roundNo) {
   return sample;
 }
 
-async function runRounds(ctx, ds, list, rounds, label) {
+async function runRounds(ctx, _ds, list, rounds, label) {
   const samples = new Map(list.map((k) => [k.id, []]));
   for (let r = 0; r <= rounds; r++) {
     const warm = r === 0;
@@ -343,19 +398,33 @@ function summarize(k, samples) {
     childPeakRssMiB: median(good.map((s) => s.childPeakRssMiB)),
     planningSeconds: round(median(good.map((s) => s.planningSeconds)), 3),
     wallSpread: walls.length > 1 ? round((Math.max(...walls) - Math.min(...walls)) / wall, 3) : null,
-    samples: samples.map(({ round: r, ok, wallSeconds, cpuSeconds, serverCpuSeconds, peakRssMiB, childPeakRssMiB, treeMaxRssMiB, childProcesses, error, warmup }) => ({
-      round: r,
-      ok,
-      wallSeconds,
-      cpuSeconds,
-      serverCpuSeconds,
-      peakRssMiB,
-      childPeakRssMiB,
-      treeMaxRssMiB,
-      childProcesses,
-      ...(warmup ? { warmup } : {}),
-      ...(error ? { error } : {}),
-    })),
+    samples: samples.map(
+      ({
+        round: r,
+        ok,
+        wallSeconds,
+        cpuSeconds,
+        serverCpuSeconds,
+        peakRssMiB,
+        childPeakRssMiB,
+        treeMaxRssMiB,
+        childProcesses,
+        error,
+        warmup,
+      }) => ({
+        round: r,
+        ok,
+        wallSeconds,
+        cpuSeconds,
+        serverCpuSeconds,
+        peakRssMiB,
+        childPeakRssMiB,
+        treeMaxRssMiB,
+        childProcesses,
+        ...(warmup ? { warmup } : {}),
+        ...(error ? { error } : {}),
+      }),
+    ),
   };
 }
 
@@ -394,11 +463,26 @@ async function fixedCosts(ctx) {
     let floorError = null;
     for (let i = 0; i <= config.overheadReps; i++) {
       const b = await startupMs(n.bin, ['-e', '0'], { env: base });
-      const f = await startupMs(n.bin, [path.join(benchDir, 'floor', 'launch.cjs'), DB, ctx.overheadCollection], { env, cwd: repoRoot });
+      const f = await startupMs(n.bin, [path.join(benchDir, 'floor', 'launch.cjs'), DB, ctx.overheadCollection], {
+        env,
+        cwd: repoRoot,
+      });
       if (!f.ok) floorError = `the driver floor failed: ${f.stderr}`;
       const file = path.join(dir, `empty-${n.key}-${i}.json`);
       // exactly how extract-all starts a batch process (src/orchestrator/child.ts), with this Node
-      const [, args] = childCommand(['--db', DB, '--collection', ctx.overheadCollection, '--min', '1000', '--max', '2000', '--out', file, '--quiet']);
+      const [, args] = childCommand([
+        '--db',
+        DB,
+        '--collection',
+        ctx.overheadCollection,
+        '--min',
+        '1000',
+        '--max',
+        '2000',
+        '--out',
+        file,
+        '--quiet',
+      ]);
       const e = await startupMs(n.bin, args, { env, cwd: repoRoot });
       if (!e.ok) error = `extract-batch on an empty range failed: ${e.stderr}`;
       else {
@@ -424,7 +508,9 @@ async function fixedCosts(ctx) {
       ...(error ? { error } : {}),
       ...(floorError ? { floorError } : {}),
     };
-    log(`fixed costs, Node ${n.version}: bare node start ${out[n.key].bareNodeStartMs} ms, driver floor ${out[n.key].driverFloorMs ?? floorError} ms, empty batch ${out[n.key].perBatchOverheadMs ?? error} ms`);
+    log(
+      `fixed costs, Node ${n.version}: bare node start ${out[n.key].bareNodeStartMs} ms, driver floor ${out[n.key].driverFloorMs ?? floorError} ms, empty batch ${out[n.key].perBatchOverheadMs ?? error} ms`,
+    );
   }
   rmrf(dir);
   return out;
@@ -471,22 +557,35 @@ async function manyBatches(ctx, ds) {
   rmrf(planDir);
   const planBin = path.join(repoRoot, 'bin', 'extract-plan.js');
   if (fs.existsSync(path.join(repoRoot, 'dist', 'src', 'cli', 'extract-plan.js'))) {
-    const m = await measureCommand(process.execPath, [planBin, '--db', DB, '--collection', ds.collection, '--out', planDir, '--batch-size', '1', '--quiet'], {
-      env,
-      cwd: repoRoot,
-      logPrefix: path.join(tmpDir, 'logs', 'many-plan'),
-      serverPid: ctx.serverPid,
-      cpuMethod: ctx.cpuMethod,
-      timeoutMs: 10 * 60_000,
-    });
+    const m = await measureCommand(
+      process.execPath,
+      [planBin, '--db', DB, '--collection', ds.collection, '--out', planDir, '--batch-size', '1', '--quiet'],
+      {
+        env,
+        cwd: repoRoot,
+        logPrefix: path.join(tmpDir, 'logs', 'many-plan'),
+        serverPid: ctx.serverPid,
+        cpuMethod: ctx.cpuMethod,
+        timeoutMs: 10 * 60_000,
+      },
+    );
     let batches = null;
     try {
       batches = JSON.parse(fs.readFileSync(path.join(planDir, 'plan.json'), 'utf8')).batches.length;
     } catch {
       // no plan
     }
-    res.plan = { ok: m.ok, batches, wallSeconds: round(m.wallSeconds), cpuSeconds: round(m.cpuSeconds, 2), peakRssMiB: toMiB(Math.max(m.orchestratorPeakKiB ?? 0, m.treeMaxRssKiB ?? 0)), ...(m.ok ? {} : { error: m.stderrTail }) };
-    log(`10,000-batch plan: extract-plan ${m.ok ? 'ok' : 'FAILED'}, ${batches} batches, ${res.plan.wallSeconds} s, peak RSS ${res.plan.peakRssMiB} MiB`);
+    res.plan = {
+      ok: m.ok,
+      batches,
+      wallSeconds: round(m.wallSeconds),
+      cpuSeconds: round(m.cpuSeconds, 2),
+      peakRssMiB: toMiB(Math.max(m.orchestratorPeakKiB ?? 0, m.treeMaxRssKiB ?? 0)),
+      ...(m.ok ? {} : { error: m.stderrTail }),
+    };
+    log(
+      `10,000-batch plan: extract-plan ${m.ok ? 'ok' : 'FAILED'}, ${batches} batches, ${res.plan.wallSeconds} s, peak RSS ${res.plan.peakRssMiB} MiB`,
+    );
   } else {
     res.plan = { ok: false, error: 'dist/src/cli/extract-plan.js is missing' };
   }
@@ -497,15 +596,30 @@ async function manyBatches(ctx, ds) {
   }
   const outDir = path.join(tmpDir, 'many-run');
   rmrf(outDir);
-  const m = await measureCommand(process.execPath, [path.join(repoRoot, 'bin', 'extract-all.js'), '--db', DB, '--collection', ds.collection, '--out', outDir, '--batch-size', '1', '--quiet'], {
-    env,
-    cwd: repoRoot,
-    logPrefix: path.join(tmpDir, 'logs', 'many-run'),
-    serverPid: ctx.serverPid,
-    cpuMethod: ctx.cpuMethod,
-    stopAfterMs: config.manyBatchesStopAfterSec * 1000,
-    timeoutMs: 30 * 60_000,
-  });
+  const m = await measureCommand(
+    process.execPath,
+    [
+      path.join(repoRoot, 'bin', 'extract-all.js'),
+      '--db',
+      DB,
+      '--collection',
+      ds.collection,
+      '--out',
+      outDir,
+      '--batch-size',
+      '1',
+      '--quiet',
+    ],
+    {
+      env,
+      cwd: repoRoot,
+      logPrefix: path.join(tmpDir, 'logs', 'many-run'),
+      serverPid: ctx.serverPid,
+      cpuMethod: ctx.cpuMethod,
+      stopAfterMs: config.manyBatchesStopAfterSec * 1000,
+      timeoutMs: 30 * 60_000,
+    },
+  );
   let batches = null;
   let done = 0;
   try {
@@ -527,7 +641,9 @@ async function manyBatches(ctx, ds) {
     leftoverProcesses: m.leftovers,
     ...(finished || m.stoppedEarly ? {} : { error: m.stderrTail }),
   };
-  log(`10,000-batch run: ${batches} batches planned, ${done} done in ${res.run.wallSeconds} s${m.stoppedEarly ? ' (stopped: bounded run)' : ''}, orchestrator peak RSS ${res.run.orchestratorPeakRssMiB} MiB`);
+  log(
+    `10,000-batch run: ${batches} batches planned, ${done} done in ${res.run.wallSeconds} s${m.stoppedEarly ? ' (stopped: bounded run)' : ''}, orchestrator peak RSS ${res.run.orchestratorPeakRssMiB} MiB`,
+  );
   rmrf(outDir);
   return res;
 }
@@ -544,14 +660,27 @@ async function main() {
   const loadBefore = os.loadavg();
 
   const cpuMethod = detectCpuMethod();
-  if (cpuMethod.kind !== 'gnu-time') log(`CPU: GNU time unavailable (${cpuMethod.why}); using /proc/<wrapper>/stat cutime+cstime`);
+  if (cpuMethod.kind !== 'gnu-time')
+    log(`CPU: GNU time unavailable (${cpuMethod.why}); using /proc/<wrapper>/stat cutime+cstime`);
 
-  const ctx = { cpuMethod, node20: { version: process.versions.node }, node22: {}, mongoexport: {}, extractAll: {}, expectedIds: new Map() };
+  const ctx = {
+    cpuMethod,
+    node20: { version: process.versions.node },
+    node22: {},
+    mongoexport: {},
+    extractAll: {},
+    expectedIds: new Map(),
+  };
 
   // mongoexport
   try {
-    const { ensureMongoexport, MONGOEXPORT_VERSION, MONGOEXPORT_VERSION_STRING } = await import('../scripts/mongoexport.js');
-    ctx.mongoexport = { bin: await ensureMongoexport({ log: (s) => process.stderr.write(s) }), version: `${MONGOEXPORT_VERSION_STRING} (mongo-tools ${MONGOEXPORT_VERSION})` };
+    const { ensureMongoexport, MONGOEXPORT_VERSION, MONGOEXPORT_VERSION_STRING } = await import(
+      '../scripts/mongoexport.js'
+    );
+    ctx.mongoexport = {
+      bin: await ensureMongoexport({ log: (s) => process.stderr.write(s) }),
+      version: `${MONGOEXPORT_VERSION_STRING} (mongo-tools ${MONGOEXPORT_VERSION})`,
+    };
   } catch (err) {
     ctx.mongoexport = { why: err.message };
     unavailable.push({ what: 'mongoexport', why: err.message });
@@ -561,13 +690,17 @@ async function main() {
   // extract-all / extract-batch
   const have = (f) => fs.existsSync(path.join(repoRoot, 'dist', 'src', 'cli', f));
   if (have('extract-all.js') && !flag('no-extract-all')) {
-    const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'extract-all.js'), '--help'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'extract-all.js'), '--help'], {
+      encoding: 'utf8',
+    });
     const m = /--concurrency[^\n]*default: (\d+)/.exec(r.stdout ?? '');
     ctx.extractAll = { available: true, defaultConcurrency: m ? Number(m[1]) : os.availableParallelism() };
   } else {
     ctx.extractAll = {
       available: false,
-      why: flag('no-extract-all') ? 'not available: skipped (--no-extract-all)' : 'not available: dist/src/cli/extract-all.js is missing (run npm run build once extract-all has landed)',
+      why: flag('no-extract-all')
+        ? 'not available: skipped (--no-extract-all)'
+        : 'not available: dist/src/cli/extract-all.js is missing (run npm run build once extract-all has landed)',
     };
     unavailable.push({ what: 'extract-all', why: ctx.extractAll.why });
     log(`extract-all ${ctx.extractAll.why}`);
@@ -611,7 +744,15 @@ async function main() {
     const add = async (variant, docs) => {
       const collection = `${variant}_${docs}`;
       const r = await ensureDataset(client, { db: DB, collection, docs, variant, seed: SEED, log: genLog });
-      const ds = { name: `${variant} × ${docs}`, variant, collection, docs, avgBsonBytes: r.avgBsonBytes, generatedSeconds: round(r.seconds, 1), regenerated: r.regenerated };
+      const ds = {
+        name: `${variant} × ${docs}`,
+        variant,
+        collection,
+        docs,
+        avgBsonBytes: r.avgBsonBytes,
+        generatedSeconds: round(r.seconds, 1),
+        regenerated: r.regenerated,
+      };
       ctx.expectedIds.set(ds.name, expectedIdChecksum(SEED, docs));
       datasets.push(ds);
       return ds;
@@ -637,13 +778,35 @@ async function main() {
 
     // main dataset: every contender
     const runs = [];
-    runs.push(...(await runRounds(ctx, main, contenders(ctx, main, { extras: true, node22: true, minimal: false, node22DefaultOnly: quick }), config.rounds, `main ${main.name}`)));
+    runs.push(
+      ...(await runRounds(
+        ctx,
+        main,
+        contenders(ctx, main, { extras: true, node22: true, minimal: false, node22DefaultOnly: quick }),
+        config.rounds,
+        `main ${main.name}`,
+      )),
+    );
     // variants: mongoexport, drain and extract-all at its defaults (one batch of the whole set: the child's peak RSS)
     for (const ds of variantSets) {
-      runs.push(...(await runRounds(ctx, ds, contenders(ctx, ds, { extras: false, node22: false, minimal: true }), Math.max(1, config.rounds - 1), ds.name)));
+      runs.push(
+        ...(await runRounds(
+          ctx,
+          ds,
+          contenders(ctx, ds, { extras: false, node22: false, minimal: true }),
+          Math.max(1, config.rounds - 1),
+          ds.name,
+        )),
+      );
     }
     // the same contenders on one document: their fixed costs, subtracted for the marginal CPU per document
-    const fixedRuns = await runRounds(ctx, one, contenders(ctx, one, { extras: false, node22: true, minimal: false, node22DefaultOnly: quick }), Math.max(1, config.rounds - 1), 'fixed costs (1 document)');
+    const fixedRuns = await runRounds(
+      ctx,
+      one,
+      contenders(ctx, one, { extras: false, node22: true, minimal: false, node22DefaultOnly: quick }),
+      Math.max(1, config.rounds - 1),
+      'fixed costs (1 document)',
+    );
     runs.push(...fixedRuns);
     deriveMarginal(runs);
     const manyRes = many ? await manyBatches(ctx, many) : null;
@@ -655,20 +818,29 @@ async function main() {
       mode: config.mode,
       command: `node bench/run.js ${argv.join(' ')}`.trim(),
       durationSeconds: Math.round((Date.now() - started) / 1000),
-      dataset: { docs: main.docs, avgBsonBytes: main.avgBsonBytes, variant: main.variant, collection: `${DB}.${main.collection}`, seed: SEED },
+      dataset: {
+        docs: main.docs,
+        avgBsonBytes: main.avgBsonBytes,
+        variant: main.variant,
+        collection: `${DB}.${main.collection}`,
+        seed: SEED,
+      },
       datasets,
       sizesNote: external
-        ? 'against $MONGO_URI the issue\'s sizes (1 M × 1 KB; 200 B and 16 KB variants sized to keep the run near 25 minutes)'
-        : 'on the FerretDB test server every extract-all batch and plan reads the whole collection, whose server CPU per document the Server line below gives, so the issue\'s 1 M documents would take hours; these sizes keep the full run near 25 minutes' +
+        ? "against $MONGO_URI the issue's sizes (1 M × 1 KB; 200 B and 16 KB variants sized to keep the run near 25 minutes)"
+        : "on the FerretDB test server every extract-all batch and plan reads the whole collection, whose server CPU per document the Server line below gives, so the issue's 1 M documents would take hours; these sizes keep the full run near 25 minutes" +
           (quick ? ' (quick: under 3 minutes)' : ''),
       server: { kind: server.kind, note: server.note },
       machine: {
         cores: os.availableParallelism(),
         cpu: os.cpus()[0]?.model ?? null,
         memoryGiB: round(os.totalmem() / 1024 ** 3, 1),
-        node: { '20': ctx.node20.version, '22': ctx.node22.version ?? null },
+        node: { 20: ctx.node20.version, 22: ctx.node22.version ?? null },
         mongoexport: ctx.mongoexport.version ?? null,
-        cpuMethod: cpuMethod.kind === 'gnu-time' ? `GNU time (${cpuMethod.version}): user+sys of the waited process tree` : `/proc/<sh wrapper>/stat cutime+cstime (${cpuMethod.why})`,
+        cpuMethod:
+          cpuMethod.kind === 'gnu-time'
+            ? `GNU time (${cpuMethod.version}): user+sys of the waited process tree`
+            : `/proc/<sh wrapper>/stat cutime+cstime (${cpuMethod.why})`,
         rssMethod: '/proc/<pid>/status VmHWM of every process of the tree, sampled every 50 ms',
         loadAverage: { before: loadBefore.map((x) => round(x, 2)), after: loadAfter.map((x) => round(x, 2)) },
         date: new Date().toISOString(),
@@ -678,7 +850,16 @@ async function main() {
       perBatchOverheadMs: fixed['20']?.perBatchOverheadMs ?? null,
       bareNodeStartMs: fixed['20']?.bareNodeStartMs ?? null,
       fixedCosts: fixed,
-      planningSeconds: runs.find((r) => r.dataset === main.name && r.tool === 'extract-all' && r.defaults && r.node === ctx.node20.version && r.ejson === 'relaxed' && !r.gzip)?.planningSeconds ?? null,
+      planningSeconds:
+        runs.find(
+          (r) =>
+            r.dataset === main.name &&
+            r.tool === 'extract-all' &&
+            r.defaults &&
+            r.node === ctx.node20.version &&
+            r.ejson === 'relaxed' &&
+            !r.gzip,
+        )?.planningSeconds ?? null,
       manyBatches: manyRes,
       millionBatch: millionRes,
       unavailable,
@@ -696,7 +877,9 @@ async function main() {
     fs.writeFileSync(path.join(resultsDir, `${name}.md`), md);
   }
   process.stdout.write(`\n${md}`);
-  log(`\nwrote ${path.relative(process.cwd(), resultsDir) || '.'}/latest.{json,md} and ${config.mode}.{json,md} (${results.durationSeconds} s)`);
+  log(
+    `\nwrote ${path.relative(process.cwd(), resultsDir) || '.'}/latest.{json,md} and ${config.mode}.{json,md} (${results.durationSeconds} s)`,
+  );
   const failed = results.runs.filter((r) => !r.ok);
   if (failed.length) {
     log(`${failed.length} contender(s) failed verification or exited non-zero: ${failed.map((r) => r.id).join(', ')}`);
@@ -705,7 +888,9 @@ async function main() {
 }
 
 function noiseOf(results) {
-  const spreads = results.runs.filter((r) => r.wallSpread !== null).map((r) => ({ id: `${r.dataset} ${r.id}`, spread: r.wallSpread }));
+  const spreads = results.runs
+    .filter((r) => r.wallSpread !== null)
+    .map((r) => ({ id: `${r.dataset} ${r.id}`, spread: r.wallSpread }));
   const values = spreads.map((s) => s.spread);
   const worst = spreads.sort((a, b) => b.spread - a.spread)[0];
   const spreadOf = (field) =>
@@ -722,9 +907,9 @@ function noiseOf(results) {
     cpuSpreadMedian: round(median(spreadOf('cpuSeconds')), 3),
     loadAverage: results.machine.loadAverage,
     note:
-      'spread = (max − min) / median of one contender\'s wall seconds over the measured rounds. ' +
+      "spread = (max − min) / median of one contender's wall seconds over the measured rounds. " +
       `This is a shared 2-core machine (other sessions' builds and tests run beside the benchmark; load average ${results.machine.loadAverage.before[0]} before, ${results.machine.loadAverage.after[0]} after): ` +
-      'read differences smaller than the spread as noise. CPU seconds (the tool\'s own, from the kernel) vary far less than wall seconds.',
+      "read differences smaller than the spread as noise. CPU seconds (the tool's own, from the kernel) vary far less than wall seconds.",
   };
 }
 

@@ -52,7 +52,8 @@ function save(file, script) {
   const stem = path.basename(file).split('-').slice(0, -2).join('-');
   try {
     for (const old of fs.readdirSync(dir)) {
-      if (old !== path.basename(file) && old.endsWith('.v8cache') && old.split('-').slice(0, -2).join('-') === stem) fs.rmSync(path.join(dir, old), { force: true });
+      if (old !== path.basename(file) && old.endsWith('.v8cache') && old.split('-').slice(0, -2).join('-') === stem)
+        fs.rmSync(path.join(dir, old), { force: true });
     }
   } catch {
     // another process is tidying up too

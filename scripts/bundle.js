@@ -1,14 +1,14 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 // Bundle every command into dist/bundle/mpe.cjs (one file: Node loads it in a fraction of the time it takes
 // to resolve and compile the ~300 modules behind it), and extract-batch alone into dist/bundle/batch.cjs (every
 // batch is a new process: it reads only what a batch runs). bin/launch.cjs loads them with a compile cache.
 //
 //   node scripts/bundle.js            (run by `npm run build`, after tsc)
 import { build } from 'esbuild';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLES = {
@@ -18,7 +18,16 @@ const BUNDLES = {
 
 // The driver's optional add-ons: loaded only when a user's URI asks for them (Kerberos, compression, CSFLE,
 // AWS/GCP auth, SOCKS proxy); resolved from node_modules at run time, like the unbundled driver does.
-const optional = ['kerberos', 'snappy', '@mongodb-js/zstd', 'mongodb-client-encryption', '@aws-sdk/credential-providers', 'gcp-metadata', 'socks', '@mongodb-js/snappy'];
+const optional = [
+  'kerberos',
+  'snappy',
+  '@mongodb-js/zstd',
+  'mongodb-client-encryption',
+  '@aws-sdk/credential-providers',
+  'gcp-metadata',
+  'socks',
+  '@mongodb-js/snappy',
+];
 
 /**
  * Modules whose load-time work few runs need: the bundle loads them on first use instead (measured with
@@ -69,7 +78,9 @@ const lazyBuiltins = {
   setup(b) {
     const names = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
     b.onResolve({ filter: names }, (args) =>
-      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
       const keys = Object.getOwnPropertyNames(createRequire(import.meta.url)(`node:${args.path}`));

@@ -15,7 +15,7 @@ const DOCS = Number(process.env.DEMO_DOCS ?? 20_000);
 
 function rng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 async function seed(uri) {
@@ -33,7 +33,10 @@ async function seed(uri) {
       _id,
       customer: { name: `customer ${Math.floor(r() * 5000)}`, city: cities[Math.floor(r() * cities.length)] },
       total: Math.round(r() * 100000) / 100,
-      items: Array.from({ length: 1 + Math.floor(r() * 4) }, (_, k) => ({ sku: `SKU-${k}-${Math.floor(r() * 999)}`, qty: 1 + Math.floor(r() * 5) })),
+      items: Array.from({ length: 1 + Math.floor(r() * 4) }, (_, k) => ({
+        sku: `SKU-${k}-${Math.floor(r() * 999)}`,
+        qty: 1 + Math.floor(r() * 5),
+      })),
       status: r() < 0.8 ? 'shipped' : 'open',
       createdAt: new Date(Date.UTC(2024, 0, 1) + Math.floor(r() * 3e10)),
     });
@@ -46,7 +49,8 @@ async function seed(uri) {
   await client.close();
 }
 
-const server = process.env.MONGO_URI ? undefined : (await ensureFerretDB(), await startFerretDB());
+if (!process.env.MONGO_URI) await ensureFerretDB();
+const server = process.env.MONGO_URI ? undefined : await startFerretDB();
 const uri = process.env.MONGO_URI ?? server.uri;
 try {
   console.error(`demo: loading ${DOCS} documents into mpe_demo.orders (_id: ObjectIds, integers and strings)…`);
@@ -58,7 +62,9 @@ try {
   console.error(`demo: extract-all ${cmd.join(' ')}`);
   execFileSync(process.execPath, [bin('extract-all'), ...cmd], { stdio: 'inherit', env });
   execFileSync(process.execPath, [bin('extract-verify'), '--out', out], { stdio: 'inherit', env });
-  console.error(`demo: done — see ${path.relative(process.cwd(), out) || out}/ (plan.json, batch-*.json, record-*.json, manifest.json)`);
+  console.error(
+    `demo: done — see ${path.relative(process.cwd(), out) || out}/ (plan.json, batch-*.json, record-*.json, manifest.json)`,
+  );
 } finally {
   await server?.stop();
 }

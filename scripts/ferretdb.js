@@ -14,7 +14,7 @@
 // build/version/version.txt, so the binary panics at start. We copy the module
 // source, write the version file and build from the copy.
 
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
@@ -379,7 +379,9 @@ async function cli(argv) {
   }
   process.stderr.write(
     'usage:\n' +
-      '  node scripts/ferretdb.js install            build FerretDB ' + FERRETDB_VERSION + ' (cached) and print its path\n' +
+      '  node scripts/ferretdb.js install            build FerretDB ' +
+      FERRETDB_VERSION +
+      ' (cached) and print its path\n' +
       '  node scripts/ferretdb.js start [--port N]   start a server, print its URI, run until SIGINT/SIGTERM\n',
   );
   process.exitCode = 2;

@@ -24,7 +24,7 @@
 //   "failpoints" is test-only): CGO_ENABLED=0, the same -X main.VersionStr/main.GitCommit ldflags.
 //   The result is a static, cgo-free binary; Kerberos auth is the only thing missing.
 
-import { spawnSync, execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -47,7 +47,11 @@ const LDFLAGS = `-X main.VersionStr=${MONGOEXPORT_VERSION_STRING} -X main.GitCom
 
 function binaryVersionOk(bin) {
   try {
-    const out = execFileSync(bin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
+    const out = execFileSync(bin, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 15_000,
+    });
     return out.split('\n')[0].trim() === `mongoexport version: ${MONGOEXPORT_VERSION_STRING}`;
   } catch {
     return false;
@@ -56,11 +60,17 @@ function binaryVersionOk(bin) {
 
 /** Run a command; resolve to { ok, tail } where tail is the last lines of its output. */
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, ...opts });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+    ...opts,
+  });
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   const tail = out.split('\n').slice(-8).join('\n');
   if (r.error) return { ok: false, tail: `${cmd}: ${r.error.message}`, stdout: r.stdout };
-  if (r.status !== 0) return { ok: false, tail: `${cmd} ${args.join(' ')} exited ${r.signal ?? r.status}:\n${tail}`, stdout: r.stdout };
+  if (r.status !== 0)
+    return { ok: false, tail: `${cmd} ${args.join(' ')} exited ${r.signal ?? r.status}:\n${tail}`, stdout: r.stdout };
   return { ok: true, tail, stdout: r.stdout };
 }
 
@@ -88,7 +98,11 @@ async function tryGoInstall(tmpBin) {
 
 async function tryBuildFromModuleCache(tmpBin) {
   const env = goEnv({ GONOSUMDB: MODULE, GOFLAGS: '-buildvcs=false -mod=mod' });
-  const dl = run('go', ['mod', 'download', '-json', `${MODULE}@${MONGOEXPORT_VERSION}`], { cwd: os.tmpdir(), env, timeout: 15 * 60_000 });
+  const dl = run('go', ['mod', 'download', '-json', `${MODULE}@${MONGOEXPORT_VERSION}`], {
+    cwd: os.tmpdir(),
+    env,
+    timeout: 15 * 60_000,
+  });
   let info;
   try {
     info = JSON.parse(dl.stdout);
@@ -96,15 +110,21 @@ async function tryBuildFromModuleCache(tmpBin) {
     return `go mod download ${MODULE}@${MONGOEXPORT_VERSION} failed: ${dl.tail}`;
   }
   if (info.Error) return `go mod download ${MODULE}@${MONGOEXPORT_VERSION}: ${info.Error}`;
-  if (info.Sum !== MODULE_SUM) return `go mod download ${MODULE}@${MONGOEXPORT_VERSION}: hash ${info.Sum} is not the pinned ${MODULE_SUM}`;
-  if (!info.Dir || !fs.existsSync(info.Dir)) return `go mod download did not report a source dir for ${MODULE}@${MONGOEXPORT_VERSION}`;
+  if (info.Sum !== MODULE_SUM)
+    return `go mod download ${MODULE}@${MONGOEXPORT_VERSION}: hash ${info.Sum} is not the pinned ${MODULE_SUM}`;
+  if (!info.Dir || !fs.existsSync(info.Dir))
+    return `go mod download did not report a source dir for ${MODULE}@${MONGOEXPORT_VERSION}`;
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'mpe-mongoexport-build-'));
   try {
     const src = path.join(work, 'src');
     await fsp.cp(info.Dir, src, { recursive: true });
     run('chmod', ['-R', 'u+w', src]);
     fs.rmSync(path.join(src, 'vendor'), { recursive: true, force: true });
-    const b = run('go', ['build', '-trimpath', '-ldflags', LDFLAGS, '-o', tmpBin, './mongoexport/main'], { cwd: src, env, timeout: 15 * 60_000 });
+    const b = run('go', ['build', '-trimpath', '-ldflags', LDFLAGS, '-o', tmpBin, './mongoexport/main'], {
+      cwd: src,
+      env,
+      timeout: 15 * 60_000,
+    });
     return b.ok ? null : b.tail;
   } finally {
     fs.rmSync(work, { recursive: true, force: true, maxRetries: 3 });
@@ -121,7 +141,9 @@ export async function ensureMongoexport({ log = (s) => process.stderr.write(s) }
   if (fs.existsSync(cachedBin) && binaryVersionOk(cachedBin)) return cachedBin;
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.error || go.status !== 0) {
-    throw new Error('the Go toolchain ("go") is not on PATH, so mongoexport cannot be built; set MONGOEXPORT_BIN to an existing mongoexport');
+    throw new Error(
+      'the Go toolchain ("go") is not on PATH, so mongoexport cannot be built; set MONGOEXPORT_BIN to an existing mongoexport',
+    );
   }
   log(`building mongoexport (${MODULE}@${MONGOEXPORT_VERSION}, ${go.stdout.trim()}; once, cached in .cache/)…\n`);
   fs.mkdirSync(cacheDir, { recursive: true });
@@ -129,13 +151,18 @@ export async function ensureMongoexport({ log = (s) => process.stderr.write(s) }
   try {
     const installErr = await tryGoInstall(tmpBin);
     if (installErr) {
-      log(`go install failed (${installErr.split('\n').slice(1).join(' ').trim() || installErr}); building from the module cache instead…\n`);
+      log(
+        `go install failed (${installErr.split('\n').slice(1).join(' ').trim() || installErr}); building from the module cache instead…\n`,
+      );
       const buildErr = await tryBuildFromModuleCache(tmpBin);
       if (buildErr) {
-        throw new Error(`cannot build mongoexport ${MONGOEXPORT_VERSION}.\n  go install: ${installErr.replace(/\n/g, '\n    ')}\n  go build from the module cache: ${buildErr.replace(/\n/g, '\n    ')}`);
+        throw new Error(
+          `cannot build mongoexport ${MONGOEXPORT_VERSION}.\n  go install: ${installErr.replace(/\n/g, '\n    ')}\n  go build from the module cache: ${buildErr.replace(/\n/g, '\n    ')}`,
+        );
       }
     }
-    if (!binaryVersionOk(tmpBin)) throw new Error(`the built ${tmpBin} does not report version ${MONGOEXPORT_VERSION_STRING}`);
+    if (!binaryVersionOk(tmpBin))
+      throw new Error(`the built ${tmpBin} does not report version ${MONGOEXPORT_VERSION_STRING}`);
     fs.renameSync(tmpBin, cachedBin);
   } finally {
     fs.rmSync(tmpBin, { force: true });
@@ -153,7 +180,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         process.exit(1);
       });
   } else {
-    process.stderr.write('usage: node scripts/mongoexport.js install   build mongoexport ' + MONGOEXPORT_VERSION + ' (cached) and print its path\n');
+    process.stderr.write(
+      'usage: node scripts/mongoexport.js install   build mongoexport ' +
+        MONGOEXPORT_VERSION +
+        ' (cached) and print its path\n',
+    );
     process.exitCode = 2;
   }
 }

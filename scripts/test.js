@@ -13,8 +13,8 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureFerretDB, startFerretDB } from './ferretdb.js';
 

@@ -68,7 +68,9 @@ export class ExtractError extends Error {
   /** The error again from its serialized form; anything unrecognisable is a plain failure. */
   static fromJSON(s: Partial<SerializedError> | undefined): ExtractError {
     const code = isErrorCode(s?.code) ? s.code : 'FAILED';
-    return new ExtractError(code, typeof s?.message === 'string' ? s.message : 'unknown error', { global: s?.global === true });
+    return new ExtractError(code, typeof s?.message === 'string' ? s.message : 'unknown error', {
+      global: s?.global === true,
+    });
   }
 }
 
@@ -79,7 +81,14 @@ export function codeForExit(exitCode: number | undefined): ErrorCode | undefined
   return CODES.find((code) => EXIT[code] === exitCode);
 }
 
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
+const SIGNAL_NUMBERS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGPIPE: 13,
+  SIGTERM: 15,
+};
 
 /** The exit code of a command stopped by `signal`, as a shell reports it: 128 + the signal's number (130, 141, 143). */
 export function exitForSignal(signal: string): number {

@@ -9,7 +9,9 @@ export function resolveUri(fromArgv: string | undefined, env: NodeJS.ProcessEnv 
   const uri = fromArgv ?? env.MONGO_URI;
   if (!uri) throw usage('no server given: pass --uri or set MONGO_URI');
   if (!/^mongodb(\+srv)?:\/\//.test(uri)) {
-    throw usage(`--uri: expected a mongodb:// or mongodb+srv:// connection string, got ${JSON.stringify(redactUri(uri))}`);
+    throw usage(
+      `--uri: expected a mongodb:// or mongodb+srv:// connection string, got ${JSON.stringify(redactUri(uri))}`,
+    );
   }
   registerSecrets(uri);
   return uri;

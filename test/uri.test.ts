@@ -5,9 +5,17 @@ import { redactText, redactUri, registerSecrets, resolveUri, scrub } from '../sr
 
 /** Each URI with the secrets that must not survive redaction, and a part that must (so we know it is still useful). */
 const CASES: { uri: string; secrets: string[]; keeps: string }[] = [
-  { uri: 'mongodb://user:s3cretPW@127.0.0.1:27017/db?authSource=admin', secrets: ['s3cretPW'], keeps: '127.0.0.1:27017/db' },
+  {
+    uri: 'mongodb://user:s3cretPW@127.0.0.1:27017/db?authSource=admin',
+    secrets: ['s3cretPW'],
+    keeps: '127.0.0.1:27017/db',
+  },
   { uri: 'mongodb+srv://user:s3cretPW@cluster0.example.net/db', secrets: ['s3cretPW'], keeps: 'cluster0.example.net' },
-  { uri: 'mongodb://user:p%40ss%3Aw0rdX@h1:1,h2:2/?replicaSet=rs', secrets: ['p%40ss%3Aw0rdX', 'p@ss:w0rdX', 'w0rdX'], keeps: 'h1:1,h2:2' },
+  {
+    uri: 'mongodb://user:p%40ss%3Aw0rdX@h1:1,h2:2/?replicaSet=rs',
+    secrets: ['p%40ss%3Aw0rdX', 'p@ss:w0rdX', 'w0rdX'],
+    keeps: 'h1:1,h2:2',
+  },
   { uri: 'mongodb://:s3cretPW@host/', secrets: ['s3cretPW'], keeps: 'host' },
   { uri: 'mongodb://user:s3cretPW@host:99999999/', secrets: ['s3cretPW'], keeps: 'host' },
   // not valid connection strings (unescaped characters in the password): the fallback must still mask them
@@ -16,9 +24,17 @@ const CASES: { uri: string; secrets: string[]; keeps: string }[] = [
   { uri: 'mongodb://user:ab?cdSECRET@host/', secrets: ['cdSECRET'], keeps: 'host' },
   { uri: 'mongodb://user:s3cretPW@', secrets: ['s3cretPW'], keeps: 'mongodb://' },
   // secrets in options
-  { uri: 'mongodb://user@host/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:tok3nSECRET', secrets: ['tok3nSECRET'], keeps: 'host' },
+  {
+    uri: 'mongodb://user@host/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:tok3nSECRET',
+    secrets: ['tok3nSECRET'],
+    keeps: 'host',
+  },
   { uri: 'mongodb://host/?tls=true&tlsCertificateKeyFilePassword=k3ySECRET', secrets: ['k3ySECRET'], keeps: 'host' },
-  { uri: 'mongodb://host/?proxyHost=p&proxyUsername=u&proxyPassword=pr0xySECRET', secrets: ['pr0xySECRET'], keeps: 'host' },
+  {
+    uri: 'mongodb://host/?proxyHost=p&proxyUsername=u&proxyPassword=pr0xySECRET',
+    secrets: ['pr0xySECRET'],
+    keeps: 'host',
+  },
 ];
 
 describe('redactUri', () => {
@@ -43,7 +59,8 @@ describe('redactText', () => {
     const text =
       'connect failed for "mongodb://a:s3cretA1@h1/x" and \'mongodb://b:s3cretB2@h2\' (mongodb+srv://c:s3cretC3@h3.example.net) then mongodb://d:s3cretD4@h4:1/\nsecond line';
     const out = redactText(text);
-    for (const s of ['s3cretA1', 's3cretB2', 's3cretC3', 's3cretD4']) assert.ok(!out.includes(s), `${s} survives in ${out}`);
+    for (const s of ['s3cretA1', 's3cretB2', 's3cretC3', 's3cretD4'])
+      assert.ok(!out.includes(s), `${s} survives in ${out}`);
     assert.ok(out.startsWith('connect failed for "mongodb://'));
     assert.ok(out.endsWith('\nsecond line'));
     for (const h of ['h1', 'h2', 'h3.example.net', 'h4:1']) assert.ok(out.includes(h));
@@ -71,7 +88,7 @@ describe('registerSecrets and scrub', () => {
     assert.ok(out.startsWith('raw ') && out.endsWith(', end'), out);
   });
 
-  test('an SRV URI\'s password is registered too', () => {
+  test("an SRV URI's password is registered too", () => {
     registerSecrets('mongodb+srv://user:srvPassw0rd@cluster0.example.net/');
     assert.ok(!scrub('x srvPassw0rd y').includes('srvPassw0rd'));
   });

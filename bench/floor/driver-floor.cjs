@@ -11,7 +11,11 @@ const { MongoClient } = require('mongodb');
   const [db, collection] = process.argv.slice(2);
   const client = new MongoClient(process.env.MONGO_URI, { maxPoolSize: 2 });
   await client.connect();
-  await client.db(db).collection(collection).find({ _id: { $gte: 1000, $lt: 2000 } }).toArray();
+  await client
+    .db(db)
+    .collection(collection)
+    .find({ _id: { $gte: 1000, $lt: 2000 } })
+    .toArray();
   await client.close();
 })().catch((err) => {
   process.stderr.write(`driver floor: ${err.message}\n`);

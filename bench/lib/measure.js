@@ -20,10 +20,13 @@ const CLK_TCK = 100; // USER_HZ on Linux
 export function detectCpuMethod() {
   const r = spawnSync('/usr/bin/time', ['--version'], { encoding: 'utf8' });
   const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (!r.error && /GNU time/i.test(text)) return { kind: 'gnu-time', path: '/usr/bin/time', version: text.trim().split('\n')[0] };
+  if (!r.error && /GNU time/i.test(text))
+    return { kind: 'gnu-time', path: '/usr/bin/time', version: text.trim().split('\n')[0] };
   return {
     kind: 'proc-stat',
-    why: r.error ? `/usr/bin/time not found (${r.error.code}); install it with apt-get install -y time` : '/usr/bin/time is not GNU time',
+    why: r.error
+      ? `/usr/bin/time not found (${r.error.code}); install it with apt-get install -y time`
+      : '/usr/bin/time is not GNU time',
   };
 }
 
@@ -107,7 +110,9 @@ class TreeSampler {
   }
   /** pids of the tree still alive (for cleanup after a kill): the same processes, not reused pids. */
   alive() {
-    return [...this.procs.entries()].filter(([pid, p]) => p.start !== null && startTime(pid) === p.start).map(([pid]) => pid);
+    return [...this.procs.entries()]
+      .filter(([pid, p]) => p.start !== null && startTime(pid) === p.start)
+      .map(([pid]) => pid);
   }
 }
 
@@ -117,7 +122,16 @@ class TreeSampler {
  * stopAfterMs: SIGTERM the tool after that long (a bounded run), then SIGKILL its tree 10 s later.
  */
 export async function measureCommand(cmd, args, opts) {
-  const { env = process.env, cwd, logPrefix, serverPid, sampleMs = 50, timeoutMs = 30 * 60_000, stopAfterMs, cpuMethod } = opts;
+  const {
+    env = process.env,
+    cwd,
+    logPrefix,
+    serverPid,
+    sampleMs = 50,
+    timeoutMs = 30 * 60_000,
+    stopAfterMs,
+    cpuMethod,
+  } = opts;
   fs.mkdirSync(path.dirname(logPrefix), { recursive: true });
   const timeFile = `${logPrefix}.rusage`;
   fs.rmSync(timeFile, { force: true });

@@ -14,7 +14,10 @@ export function deriveMarginal(runs) {
     if (!f || r.cpuSeconds === null || f.cpuSeconds === null) continue;
     r.fixedCpuSeconds = f.cpuSeconds;
     r.fixedWallSeconds = f.wallSeconds;
-    r.marginalCpuMicrosPerDoc = r.cpuSeconds - f.cpuSeconds >= 0.25 * r.cpuSeconds ? Math.round(((r.cpuSeconds - f.cpuSeconds) * 1e7) / r.docs) / 10 : null;
+    r.marginalCpuMicrosPerDoc =
+      r.cpuSeconds - f.cpuSeconds >= 0.25 * r.cpuSeconds
+        ? Math.round(((r.cpuSeconds - f.cpuSeconds) * 1e7) / r.docs) / 10
+        : null;
   }
   return runs;
 }
@@ -32,22 +35,48 @@ function mainRuns(res) {
     name,
     me: find((r) => r.tool === 'mongoexport' && r.ejson === 'relaxed'),
     ea: find((r) => r.tool === 'extract-all' && r.defaults && r.node === n20 && r.ejson === 'relaxed' && !r.gzip),
-    ea22: n22 ? find((r) => r.tool === 'extract-all' && r.defaults && r.node === n22 && r.ejson === 'relaxed' && !r.gzip) : null,
-    eaOne: find((r) => r.tool === 'extract-all' && r.node === n20 && r.concurrency === 1 && !r.defaults && r.ejson === 'relaxed' && !r.gzip),
+    ea22: n22
+      ? find((r) => r.tool === 'extract-all' && r.defaults && r.node === n22 && r.ejson === 'relaxed' && !r.gzip)
+      : null,
+    eaOne: find(
+      (r) =>
+        r.tool === 'extract-all' &&
+        r.node === n20 &&
+        r.concurrency === 1 &&
+        !r.defaults &&
+        r.ejson === 'relaxed' &&
+        !r.gzip,
+    ),
   };
 }
 
 function target(id, text, { value, limit, cmp, unit = '', detail = '', why = null, partial = false }) {
-  if (value === null || value === undefined || Number.isNaN(value)) return { id, text, limit, value: null, status: 'NOT MEASURED', detail: why ?? detail };
+  if (value === null || value === undefined || Number.isNaN(value))
+    return { id, text, limit, value: null, status: 'NOT MEASURED', detail: why ?? detail };
   const pass = cmp === '<=' ? value <= limit : value >= limit;
-  return { id, text, limit, value: Math.round(value * 1000) / 1000, unit, status: pass ? 'PASS' : 'FAIL', partial, detail };
+  return {
+    id,
+    text,
+    limit,
+    value: Math.round(value * 1000) / 1000,
+    unit,
+    status: pass ? 'PASS' : 'FAIL',
+    partial,
+    detail,
+  };
 }
 
 export function computeTargets(res) {
   const { name, me, ea, ea22, eaOne } = mainRuns(res);
   const out = [];
   const bothOk = me?.ok && ea?.ok;
-  const why = !me ? 'mongoexport did not run' : !ea ? 'extract-all did not run' : !bothOk ? 'a contender failed verification' : null;
+  const why = !me
+    ? 'mongoexport did not run'
+    : !ea
+      ? 'extract-all did not run'
+      : !bothOk
+        ? 'a contender failed verification'
+        : null;
 
   const cpuRatio = bothOk ? ea.cpuMicrosPerDoc / me.cpuMicrosPerDoc : null;
   const cpu22 = me?.ok && ea22?.ok ? ea22.cpuMicrosPerDoc / me.cpuMicrosPerDoc : null;
@@ -61,7 +90,9 @@ export function computeTargets(res) {
         ? `${fmt(ea.cpuMicrosPerDoc, 1)} vs ${fmt(me.cpuMicrosPerDoc, 1)} µs/doc (${name}, Node ${ea.node})${cpu22 !== null ? `; Node 22: ${fmt(ea22.cpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(cpu22)}` : ''}` +
           (ea.marginalCpuMicrosPerDoc != null && me.marginalCpuMicrosPerDoc
             ? `\nwithout fixed costs (CPU of the same contender on 1 document, ${fmt(ea.fixedCpuSeconds)} of ${fmt(ea.cpuSeconds)} s, subtracted): ${fmt(ea.marginalCpuMicrosPerDoc, 1)} vs ${fmt(me.marginalCpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(ea.marginalCpuMicrosPerDoc / me.marginalCpuMicrosPerDoc)}` +
-              (ea22?.marginalCpuMicrosPerDoc != null ? `; Node 22: ${fmt(ea22.marginalCpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(ea22.marginalCpuMicrosPerDoc / me.marginalCpuMicrosPerDoc)}` : '')
+              (ea22?.marginalCpuMicrosPerDoc != null
+                ? `; Node 22: ${fmt(ea22.marginalCpuMicrosPerDoc, 1)} µs/doc, ratio ${fmt(ea22.marginalCpuMicrosPerDoc / me.marginalCpuMicrosPerDoc)}`
+                : '')
             : ea.fixedCpuSeconds != null
               ? `\nwithout fixed costs: not separable at this size (the same contender on 1 document takes ${fmt(ea.fixedCpuSeconds)} of its ${fmt(ea.cpuSeconds)} CPU s)`
               : '')
@@ -76,12 +107,17 @@ export function computeTargets(res) {
       limit: 1.5,
       cmp: '>=',
       why,
-      detail: bothOk ? `${int(ea.docsPerSecond)} vs ${int(me.docsPerSecond)} docs/s (${ea.batches} batch${ea.batches === 1 ? '' : 'es'} at concurrency ${ea.concurrency})${rate22 !== null ? `; Node 22: ${int(ea22.docsPerSecond)} docs/s, ratio ${fmt(rate22)}` : ''}` : '',
+      detail: bothOk
+        ? `${int(ea.docsPerSecond)} vs ${int(me.docsPerSecond)} docs/s (${ea.batches} batch${ea.batches === 1 ? '' : 'es'} at concurrency ${ea.concurrency})${rate22 !== null ? `; Node 22: ${int(ea22.docsPerSecond)} docs/s, ratio ${fmt(rate22)}` : ''}`
+        : '',
     }),
   );
   const f20 = res.fixedCosts?.['20'];
   const f22 = res.fixedCosts?.['22'];
-  const floorOf = (f) => (f?.driverFloorMs && f.bareNodeStartMs ? `driver floor ${fmt(f.driverFloorMs, 0)} ms = ${fmt(f.driverFloorMs / f.bareNodeStartMs)} × bare` : null);
+  const floorOf = (f) =>
+    f?.driverFloorMs && f.bareNodeStartMs
+      ? `driver floor ${fmt(f.driverFloorMs, 0)} ms = ${fmt(f.driverFloorMs / f.bareNodeStartMs)} × bare`
+      : null;
   const floors = [f20, f22].filter((f) => floorOf(f)).map((f) => `Node ${f.node.split('.')[0]}: ${floorOf(f)}`);
   out.push(
     target('per-batch-overhead', 'empty-batch overhead ÷ bare `node -e 0`', {
@@ -91,8 +127,12 @@ export function computeTargets(res) {
       why: f20?.error ?? 'extract-batch was not available',
       detail: f20
         ? `${fmt(f20.perBatchOverheadMs, 0)} ms vs ${fmt(f20.bareNodeStartMs, 0)} ms (Node ${f20.node})${f22?.perBatchOverheadMs ? `; Node 22: ${fmt(f22.perBatchOverheadMs, 0)} vs ${fmt(f22.bareNodeStartMs, 0)} ms, ratio ${fmt(f22.perBatchOverheadMs / f22.bareNodeStartMs)}` : ''}` +
-          (floors.length ? `\nfloor, a process that only loads the official driver, connects, runs one find and closes (bench/floor): ${floors.join('; ')}` : '') +
-          (f20.envRemoved?.length ? `\nstarted without ${f20.envRemoved.join(', ')} (set on this machine; it slows every Node 20 start alike)` : '')
+          (floors.length
+            ? `\nfloor, a process that only loads the official driver, connects, runs one find and closes (bench/floor): ${floors.join('; ')}`
+            : '') +
+          (f20.envRemoved?.length
+            ? `\nstarted without ${f20.envRemoved.join(', ')} (set on this machine; it slows every Node 20 start alike)`
+            : '')
         : '',
     }),
   );
@@ -133,7 +173,9 @@ export function computeTargets(res) {
       partial: many ? !many.complete : false,
       detail: many?.ok
         ? `${int(many.batches)} batches planned${many.complete ? `, all done in ${fmt(many.wallSeconds, 1)} s` : `; bounded run: ${int(many.batchesDone)} done when stopped after ${many.stoppedAfterSeconds} s (each FerretDB range query scans the collection)`}` +
-          (res.manyBatches.plan?.ok ? `; extract-plan alone: ${fmt(res.manyBatches.plan.peakRssMiB, 1)} MiB, ${fmt(res.manyBatches.plan.wallSeconds, 1)} s` : '')
+          (res.manyBatches.plan?.ok
+            ? `; extract-plan alone: ${fmt(res.manyBatches.plan.peakRssMiB, 1)} MiB, ${fmt(res.manyBatches.plan.wallSeconds, 1)} s`
+            : '')
         : '',
     }),
   );
@@ -145,7 +187,9 @@ export function targetsBlock(targets) {
   for (const t of targets) {
     const cmp = t.id.startsWith('rss') ? `≤ ${t.limit}` : t.id === 'docs-per-second' ? `≥ ${t.limit}` : `≤ ${t.limit}`;
     const val = t.value === null ? '' : `${fmt(t.value, t.id.startsWith('rss') ? 1 : 2)}`;
-    lines.push(`  ${t.status.padEnd(12)} ${`${t.text} ${cmp}`.padEnd(62)} ${val.padStart(7)}${t.partial ? '  (partial)' : ''}`);
+    lines.push(
+      `  ${t.status.padEnd(12)} ${`${t.text} ${cmp}`.padEnd(62)} ${val.padStart(7)}${t.partial ? '  (partial)' : ''}`,
+    );
     if (t.detail) for (const d of t.detail.split('\n')) lines.push(`${' '.repeat(15)}${d}`);
   }
   return lines.join('\n');
@@ -155,17 +199,20 @@ function fixedTable(runs) {
   const head = '| contender | node | wall s | CPU s | server CPU s | RSS MiB orch / child | ok |';
   const sep = '|---|---|--:|--:|--:|--:|---|';
   const rows = runs.map((r) => {
-    const rss = r.childPeakRssMiB !== null ? `${fmt(r.peakRssMiB, 0)} / ${fmt(r.childPeakRssMiB, 0)}` : fmt(r.peakRssMiB, 0);
+    const rss =
+      r.childPeakRssMiB !== null ? `${fmt(r.peakRssMiB, 0)} / ${fmt(r.childPeakRssMiB, 0)}` : fmt(r.peakRssMiB, 0);
     return `| ${r.id} | ${r.node ? r.node.split('.')[0] : 'Go'} | ${fmt(r.wallSeconds)} | ${fmt(r.cpuSeconds)} | ${fmt(r.serverCpuSeconds)} | ${rss} | ${r.ok ? `✓ ${r.rounds}×` : '**FAILED**'} |`;
   });
   return [head, sep, ...rows].join('\n');
 }
 
 function table(runs) {
-  const head = '| contender | node | conc | batches | wall s | docs/s | MB/s | CPU s | CPU µs/doc (marginal) | server CPU s | RSS MiB orch / child | ok |';
+  const head =
+    '| contender | node | conc | batches | wall s | docs/s | MB/s | CPU s | CPU µs/doc (marginal) | server CPU s | RSS MiB orch / child | ok |';
   const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|';
   const rows = runs.map((r) => {
-    const rss = r.childPeakRssMiB !== null ? `${fmt(r.peakRssMiB, 0)} / ${fmt(r.childPeakRssMiB, 0)}` : fmt(r.peakRssMiB, 0);
+    const rss =
+      r.childPeakRssMiB !== null ? `${fmt(r.peakRssMiB, 0)} / ${fmt(r.childPeakRssMiB, 0)}` : fmt(r.peakRssMiB, 0);
     const node = r.node ? r.node.split('.')[0] : 'Go';
     return `| ${r.id} | ${node} | ${r.concurrency ?? '–'}${r.defaults ? ' (def)' : ''} | ${r.batches ?? '–'} | ${fmt(r.wallSeconds)} | ${int(r.docsPerSecond)} | ${fmt(r.mbPerSecond, 1)} | ${fmt(r.cpuSeconds)} | ${fmt(r.cpuMicrosPerDoc, 0)}${r.marginalCpuMicrosPerDoc != null ? ` (${fmt(r.marginalCpuMicrosPerDoc, 0)})` : ''} | ${fmt(r.serverCpuSeconds)} | ${rss} | ${r.ok ? `✓ ${r.rounds}×` : `**FAILED** ${(r.samples.find((s) => s.error)?.error ?? '').split('\n')[0].slice(0, 80)}`} |`;
   });
@@ -182,17 +229,27 @@ export function renderMarkdown(res) {
   );
   out.push('');
   if (res.mode === 'quick') {
-    out.push('**Quick run**: tiny datasets and 2 rounds, a smoke test of the harness; process start-up and planning dominate every figure. Read the full run (`npm run bench`) for the targets.');
+    out.push(
+      '**Quick run**: tiny datasets and 2 rounds, a smoke test of the harness; process start-up and planning dominate every figure. Read the full run (`npm run bench`) for the targets.',
+    );
     out.push('');
   }
-  out.push(`Datasets: ${res.datasets.map((d) => `${d.name} (${d.avgBsonBytes} B)`).join(', ')}; why these sizes: ${res.sizesNote}`);
+  out.push(
+    `Datasets: ${res.datasets.map((d) => `${d.name} (${d.avgBsonBytes} B)`).join(', ')}; why these sizes: ${res.sizesNote}`,
+  );
   out.push('');
-  out.push(`Medians of ${res.config.rounds} rounds after a discarded warm-up, contenders alternating. Every run's output was counted and its _ids checksummed against the collection. CPU = the tool's own processes (orchestrator + children); marginal = (CPU − CPU of the same contender on 1 document) / documents; MB = 10^6 bytes of output (drain: BSON read).`);
+  out.push(
+    `Medians of ${res.config.rounds} rounds after a discarded warm-up, contenders alternating. Every run's output was counted and its _ids checksummed against the collection. CPU = the tool's own processes (orchestrator + children); marginal = (CPU − CPU of the same contender on 1 document) / documents; MB = 10^6 bytes of output (drain: BSON read).`,
+  );
   for (const ds of res.datasets) {
     const runs = res.runs.filter((r) => r.dataset === ds.name);
     if (!runs.length) continue;
     out.push('');
-    out.push(ds.docs === 1 ? `## Fixed costs: the same contenders on 1 document` : `## ${ds.name} docs (avg ${ds.avgBsonBytes} B BSON)`);
+    out.push(
+      ds.docs === 1
+        ? `## Fixed costs: the same contenders on 1 document`
+        : `## ${ds.name} docs (avg ${ds.avgBsonBytes} B BSON)`,
+    );
     out.push('');
     out.push(ds.docs === 1 ? fixedTable(runs) : table(runs));
   }
@@ -203,19 +260,28 @@ export function renderMarkdown(res) {
   out.push('');
   const fc = Object.values(res.fixedCosts ?? {});
   if (fc.length) {
-    out.push(`Fixed costs (median of ${res.config.overheadReps}): ${fc.map((f) => `Node ${f.node}: bare \`node -e 0\` ${fmt(f.bareNodeStartMs, 0)} ms, driver floor (load the driver, connect, one find, close) ${f.driverFloorMs == null ? `failed: ${f.floorError ?? 'not measured'}` : `${fmt(f.driverFloorMs, 0)} ms`}, empty batch (spawn + imports + connect + publish + exit) ${f.perBatchOverheadMs === null ? `failed: ${f.error}` : `${fmt(f.perBatchOverheadMs, 0)} ms`}`).join('; ')}.`);
+    out.push(
+      `Fixed costs (median of ${res.config.overheadReps}): ${fc.map((f) => `Node ${f.node}: bare \`node -e 0\` ${fmt(f.bareNodeStartMs, 0)} ms, driver floor (load the driver, connect, one find, close) ${f.driverFloorMs == null ? `failed: ${f.floorError ?? 'not measured'}` : `${fmt(f.driverFloorMs, 0)} ms`}, empty batch (spawn + imports + connect + publish + exit) ${f.perBatchOverheadMs === null ? `failed: ${f.error}` : `${fmt(f.perBatchOverheadMs, 0)} ms`}`).join('; ')}.`,
+    );
     out.push(`Planning (extract-all defaults, main dataset): ${fmt(res.planningSeconds, 3)} s.`);
   }
   out.push('');
   const n = res.noise;
-  if (n.wallSpreadMedian === null) out.push(`Noise: not measurable with one round per contender. Load average ${n.loadAverage.before[0]} before, ${n.loadAverage.after[0]} after (shared machine).`);
+  if (n.wallSpreadMedian === null)
+    out.push(
+      `Noise: not measurable with one round per contender. Load average ${n.loadAverage.before[0]} before, ${n.loadAverage.after[0]} after (shared machine).`,
+    );
   else
     out.push(
       `Noise: wall-time spread between rounds (max − min) / median: median ${fmt(n.wallSpreadMedian * 100, 0)} %, worst ${fmt(n.wallSpreadMax * 100, 0)} % (${n.wallSpreadMaxContender}); server CPU spread median ${fmt(n.serverCpuSpreadMedian * 100, 0)} %; client CPU spread median ${fmt(n.cpuSpreadMedian * 100, 0)} %. Load average ${n.loadAverage.before[0]} before, ${n.loadAverage.after[0]} after (shared machine).`,
     );
   out.push('');
-  const drain = res.runs.find((r) => r.tool === 'drain' && r.dataset === res.datasets?.[0]?.name && r.ok && r.serverCpuSeconds);
-  const perDoc = drain ? `; reading every document of ${drain.dataset} once (drain) cost it ${fmt((drain.serverCpuSeconds / drain.docs) * 1000, 2)} ms of CPU per document in this run` : '';
+  const drain = res.runs.find(
+    (r) => r.tool === 'drain' && r.dataset === res.datasets?.[0]?.name && r.ok && r.serverCpuSeconds,
+  );
+  const perDoc = drain
+    ? `; reading every document of ${drain.dataset} once (drain) cost it ${fmt((drain.serverCpuSeconds / drain.docs) * 1000, 2)} ms of CPU per document in this run`
+    : '';
   out.push(`Server: ${res.server.note}${perDoc}.`);
   for (const u of res.unavailable ?? []) out.push(`\nNot measured: **${u.what}**: ${u.why}`);
   out.push('');

@@ -4,7 +4,11 @@ import { usage } from '../errors.js';
 export const INDEX_VARIABLES = ['JOB_COMPLETION_INDEX', 'SLURM_ARRAY_TASK_ID', 'AWS_BATCH_JOB_ARRAY_INDEX'] as const;
 
 /** The batch number from --batch, else from an array-job engine's variable; says where it came from. */
-export function resolveBatchIndex(flag: unknown, count: number, env: NodeJS.ProcessEnv = process.env): { index: number; source: string } {
+export function resolveBatchIndex(
+  flag: unknown,
+  count: number,
+  env: NodeJS.ProcessEnv = process.env,
+): { index: number; source: string } {
   let raw: unknown = flag;
   let source = '--batch';
   if (raw === undefined) {

@@ -1,9 +1,9 @@
 import type { Document, MongoClient } from 'mongodb';
 import { classify } from '../db/connect.js';
 import { EXACT_READ } from '../db/read-options.js';
+import type { DocSink } from '../output/writers.js';
 import type { Batch, Selection } from '../plan/model.js';
 import { batchFilter, projection } from '../plan/query.js';
-import type { DocSink } from '../output/writers.js';
 
 /** What one batch reads: the selection's source, filter and fields, narrowed to the batch's `_id` range. */
 export interface BatchSource {
@@ -44,13 +44,20 @@ function openCursor(client: MongoClient, src: BatchSource, raw: boolean) {
   if (src.atClusterTime === undefined) return coll.find(filter, { ...read, ...shape });
   // the driver's find() has no way to name atClusterTime; the generic cursor command does
   const readConcern = { level: 'snapshot', atClusterTime: src.atClusterTime };
-  const cursor = client.db(source.db).runCursorCommand({ find: source.collection, filter, ...shape, readConcern }, read);
+  const cursor = client
+    .db(source.db)
+    .runCursorCommand({ find: source.collection, filter, ...shape, readConcern }, read);
   if (batchSize) cursor.batchSize(batchSize);
   return cursor;
 }
 
 /** Read one batch's documents into a sink. Returns how many were written; the sink is ended by the caller. */
-export async function drainBatch(client: MongoClient, src: BatchSource, sink: DocSink, options: DrainOptions = {}): Promise<number> {
+export async function drainBatch(
+  client: MongoClient,
+  src: BatchSource,
+  sink: DocSink,
+  options: DrainOptions = {},
+): Promise<number> {
   const { signal, onProgress } = options;
   const cursor = openCursor(client, src, options.raw === true);
   let docs = 0;

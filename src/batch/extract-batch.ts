@@ -68,11 +68,17 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
       let written: Written;
       try {
         const onProgress = (n: number) => deps.report({ type: 'progress', docs: n });
-        docs = await drainBatch(client, { ...job.source, batch }, sink, { raw: deps.writer === 'fast', signal: deps.signal, onProgress });
+        docs = await drainBatch(client, { ...job.source, batch }, sink, {
+          raw: deps.writer === 'fast',
+          signal: deps.signal,
+          onProgress,
+        });
         written = await sink.end();
       } catch (err) {
         sink.destroy(err as Error);
-        throw err instanceof ExtractError || (err as NodeJS.ErrnoException)?.code === 'EPIPE' ? err : outputError(err, job.label);
+        throw err instanceof ExtractError || (err as NodeJS.ErrnoException)?.code === 'EPIPE'
+          ? err
+          : outputError(err, job.label);
       }
       const seconds = (performance.now() - started) / 1000;
       await out.publish({ docs, ...written, seconds });

@@ -53,11 +53,17 @@ export interface BatchJob {
 }
 
 /** Read the plan (or take the hand-given range) and say what runs. */
-export async function resolveJob(request: BatchRequest, env: NodeJS.ProcessEnv, log: Logger, name: string): Promise<BatchJob> {
+export async function resolveJob(
+  request: BatchRequest,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  name: string,
+): Promise<BatchJob> {
   if (!isPlanned(request)) return rangeJob(request);
   const planPath = resolve(request.plan);
   const plan = await readPlan(planPath);
-  if (plan.batches.length === 0) throw usage(`${planPath}: the plan has no batches (the collection was empty when planned)`);
+  if (plan.batches.length === 0)
+    throw usage(`${planPath}: the plan has no batches (the collection was empty when planned)`);
   const { index, source } = resolveBatchIndex(request.batch, plan.batches.length, env);
   if (source !== '--batch') log.info(`${name}: batch ${index} (from ${source})`);
   const destination = destinationAt(dirname(planPath));
@@ -85,7 +91,9 @@ function rangeJob(r: RangeRequest): BatchJob {
   if (r.min === undefined && r.max === undefined) return job;
   const cls = classOf(r.min !== undefined ? r.min : r.max);
   if (r.min !== undefined && r.max !== undefined && classOf(r.max) !== cls) {
-    throw usage(`--min and --max must be of one BSON type class (got ${cls} and ${classOf(r.max)}): a range cannot span types`);
+    throw usage(
+      `--min and --max must be of one BSON type class (got ${cls} and ${classOf(r.max)}): a range cannot span types`,
+    );
   }
   if (cls === 'array') throw usage('--min/--max: an _id cannot be an array');
   job.range = { cls, ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}) };

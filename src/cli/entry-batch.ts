@@ -1,5 +1,5 @@
-import { main } from './main.js';
 import * as batch from './extract-batch.js';
+import { main } from './main.js';
 
 /** The driver's cursor classes, as bundled: the fault-injection tests (test/hardening) patch them in a child. */
 export { AbstractCursor, FindCursor } from 'mongodb';

@@ -1,5 +1,5 @@
-import { main } from './main.js';
 import { isPlanWorker, runPlanTask } from '../db/plan-worker.js';
+import { main } from './main.js';
 
 /** The driver's cursor classes, as bundled: the fault-injection tests (test/hardening) patch them in a child. */
 export { AbstractCursor, FindCursor } from 'mongodb';
@@ -17,7 +17,8 @@ export const COMMANDS = {
 
 export type CommandName = keyof typeof COMMANDS;
 
-export const isCommand = (name: unknown): name is CommandName => typeof name === 'string' && Object.hasOwn(COMMANDS, name);
+export const isCommand = (name: unknown): name is CommandName =>
+  typeof name === 'string' && Object.hasOwn(COMMANDS, name);
 
 /** Run a command with process.argv as its arguments (after the script, or after the command name). */
 export async function start(name: CommandName): Promise<void> {

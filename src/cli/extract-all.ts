@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { exitForSignal, usage } from '../errors.js';
 import { type Logger, plural } from '../log.js';
-import { writeFileAtomic } from '../output/atomic-file.js';
-import { PLAN_FILE } from '../output/layout.js';
-import { destinationAt } from '../output/local-destination.js';
 import { extractAll } from '../orchestrator/extract-all.js';
 import { lineProgress, ttyProgress } from '../orchestrator/progress.js';
 import type { Summary } from '../orchestrator/summary.js';
+import { writeFileAtomic } from '../output/atomic-file.js';
+import { PLAN_FILE } from '../output/layout.js';
+import { destinationAt } from '../output/local-destination.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection } from './options/connection.js';
 import { declare, type OptionSpecs } from './options/declare.js';
@@ -17,7 +17,9 @@ import { required } from './options/values.js';
 
 export const NAME = 'extract-all';
 
-const OUT = { out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)' } } satisfies OptionSpecs;
+const OUT = {
+  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)' },
+} satisfies OptionSpecs;
 
 const USAGE = `$0 --db DB --collection C --out DIR [options]      (server: $MONGO_URI or --uri)
 
@@ -43,7 +45,9 @@ export async function run(): Promise<number> {
   const { uri, connectTimeout } = connection(a);
   const { request, given } = planFor(a, run.resume);
   const controller = new AbortController();
-  abortOnSignals(controller, 'wait', (signal) => log.error(`${NAME}: ${signal}: stopping the running batches (again to exit at once)`));
+  abortOnSignals(controller, 'wait', (signal) =>
+    log.error(`${NAME}: ${signal}: stopping the running batches (again to exit at once)`),
+  );
   const progress = () => (process.stderr.isTTY && !a.quiet ? ttyProgress(log) : lineProgress(log));
   const summary = await extractAll(
     { destination, request, given, uri, connectTimeout, ...run, resume: run.resume },
@@ -62,7 +66,9 @@ function report(log: Logger, s: Summary): void {
       ? 'matches the count at plan time'
       : `count at plan time was ${s.expectedDocs} (difference ${s.difference > 0 ? '+' : ''}${s.difference}: documents inserted or deleted during the run?)`;
   if (s.status === 'complete') {
-    log.info(`${NAME}: complete: ${s.docs} documents, ${s.bytes} bytes in ${plural(s.batches.total, 'batch', 'batches')}, ${s.seconds.toFixed(1)} s; ${count}`);
+    log.info(
+      `${NAME}: complete: ${s.docs} documents, ${s.bytes} bytes in ${plural(s.batches.total, 'batch', 'batches')}, ${s.seconds.toFixed(1)} s; ${count}`,
+    );
     return;
   }
   if (s.status === 'interrupted') {
@@ -70,7 +76,9 @@ function report(log: Logger, s: Summary): void {
     return;
   }
   const stopped = s.stopped ? ` (${s.stopped})` : '';
-  log.error(`${NAME}: incomplete: ${s.batches.done} of ${s.batches.total} batches done, ${s.batches.failed} failed, ${s.batches.notRun} not run${stopped}`);
+  log.error(
+    `${NAME}: incomplete: ${s.batches.done} of ${s.batches.total} batches done, ${s.batches.failed} failed, ${s.batches.notRun} not run${stopped}`,
+  );
   for (const f of s.failures) log.error(`  batch ${f.batch}: ${f.lastError} — rerun: ${f.rerun}`);
   log.error(`${NAME}: after fixing the cause, finish with: extract-all --out ${s.out} --resume`);
 }

@@ -22,13 +22,19 @@ const PLANNED = {
   plan: { kind: 'string', describe: 'A plan.json written by extract-plan or extract-all' },
   batch: {
     kind: 'number',
-    describe: 'Batch number in the plan (default: $JOB_COMPLETION_INDEX, $SLURM_ARRAY_TASK_ID or $AWS_BATCH_JOB_ARRAY_INDEX)',
+    describe:
+      'Batch number in the plan (default: $JOB_COMPLETION_INDEX, $SLURM_ARRAY_TASK_ID or $AWS_BATCH_JOB_ARRAY_INDEX)',
   },
   'skip-done': {
     kind: 'boolean',
-    describe: 'With --plan: exit 0 at once if the batch file and record already check out (for array-job engines that rerun tasks)',
+    describe:
+      'With --plan: exit 0 at once if the batch file and record already check out (for array-job engines that rerun tasks)',
   },
-  'report-fd': { kind: 'number', hidden: true, describe: 'File descriptor for progress and result lines (used by extract-all)' },
+  'report-fd': {
+    kind: 'number',
+    hidden: true,
+    describe: 'File descriptor for progress and result lines (used by extract-all)',
+  },
 } satisfies OptionSpecs;
 
 /** Options a plan fixes: given with --plan they are refused. */
@@ -56,7 +62,15 @@ function request(a: Record<string, unknown>): BatchRequest {
 }
 
 export async function run(): Promise<number> {
-  const options = { ...CONNECTION, ...override(SOURCE, { collection: { describe: 'Collection' } }), ...FORMAT, ...RANGE, ...PLANNED, ...WRITER, ...LOGGING };
+  const options = {
+    ...CONNECTION,
+    ...override(SOURCE, { collection: { describe: 'Collection' } }),
+    ...FORMAT,
+    ...RANGE,
+    ...PLANNED,
+    ...WRITER,
+    ...LOGGING,
+  };
   const a = (await declare(cli(NAME, USAGE), options).parseAsync()) as Record<string, unknown>;
   const log = loggerFor(a);
   const report = reporterFor(intOption('report-fd', a['report-fd'], 3));
@@ -68,14 +82,26 @@ export async function run(): Promise<number> {
     const controller = new AbortController();
     abortOnSignals(controller, 'exit'); // the batch removes its temporary file synchronously on abort
     const uri = () => connection(a).uri; // not needed when --skip-done finds the batch done
-    const deps = { uri, connectTimeout, writer, report, log, signal: controller.signal, stdout: process.stdout, env: process.env, name: NAME };
+    const deps = {
+      uri,
+      connectTimeout,
+      writer,
+      report,
+      log,
+      signal: controller.signal,
+      stdout: process.stdout,
+      env: process.env,
+      name: NAME,
+    };
     const r = await extractBatch(req, deps);
     if (r.skipped) {
       log.info(`${NAME}: batch ${r.batch} is already done (${r.docs} documents, sha256 checked); skipped`);
       return EXIT.OK;
     }
     report({ type: 'result', docs: r.docs, bytes: r.bytes, sha256: r.sha256, seconds: r.seconds, file: r.file });
-    log.info(`${NAME}: wrote ${r.docs} documents, ${r.bytes} bytes to ${r.file} in ${r.seconds.toFixed(2)} s (sha256 ${r.sha256})`);
+    log.info(
+      `${NAME}: wrote ${r.docs} documents, ${r.bytes} bytes to ${r.file} in ${r.seconds.toFixed(2)} s (sha256 ${r.sha256})`,
+    );
     return EXIT.OK;
   } catch (err) {
     if (err instanceof ExtractError) report({ type: 'error', ...err.toJSON() });

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { EXIT, exitForSignal, usage } from '../errors.js';
 import { plural } from '../log.js';
+import { planExport } from '../orchestrator/planning.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
 import { MAKEFILE_FILE, makeUnsafe } from '../output/makefile.js';
-import { planExport } from '../orchestrator/planning.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection } from './options/connection.js';
 import { declare, type OptionSpecs } from './options/declare.js';
@@ -16,7 +16,11 @@ export const NAME = 'extract-plan';
 
 const OWN = {
   out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)' },
-  emit: { kind: 'string', describe: 'Also write a driver for the batches: make (a Makefile fragment)', choices: ['make'] },
+  emit: {
+    kind: 'string',
+    describe: 'Also write a driver for the batches: make (a Makefile fragment)',
+    choices: ['make'],
+  },
   makefile: { kind: 'string', describe: 'With --emit make: where to write it', default: `DIR/${MAKEFILE_FILE}` },
 } satisfies OptionSpecs;
 
@@ -46,10 +50,22 @@ export async function run(): Promise<number> {
   const { uri, connectTimeout } = connection(a);
   const controller = new AbortController();
   abortOnSignals(controller, 'wait'); // the walk stops and the lock is released; a second signal exits at once
-  const plan = await planExport({ destination: destinationAt(dir), request, uri, connectTimeout, signal: controller.signal, ...(makefile ? { makefile } : {}) });
+  const plan = await planExport({
+    destination: destinationAt(dir),
+    request,
+    uri,
+    connectTimeout,
+    signal: controller.signal,
+    ...(makefile ? { makefile } : {}),
+  });
   if (!plan) return exitForSignal(String(controller.signal.reason));
   const method = `${plan.method.name}, ${plan.method.seconds.toFixed(2)} s`;
-  log.info(`${NAME}: ${plural(plan.batches.length, 'batch', 'batches')} of ${plan.expectedDocs} documents (${method}) → ${join(dir, PLAN_FILE)}`);
-  if (makefile) log.info(`${NAME}: make -j N -f ${makefile} runs the batches; make -f ${makefile} verify checks them (MONGO_URI from the environment)`);
+  log.info(
+    `${NAME}: ${plural(plan.batches.length, 'batch', 'batches')} of ${plan.expectedDocs} documents (${method}) → ${join(dir, PLAN_FILE)}`,
+  );
+  if (makefile)
+    log.info(
+      `${NAME}: make -j N -f ${makefile} runs the batches; make -f ${makefile} verify checks them (MONGO_URI from the environment)`,
+    );
   return EXIT.OK;
 }

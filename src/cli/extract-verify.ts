@@ -27,16 +27,21 @@ export async function run(): Promise<number> {
   const a = (await declare(cli(NAME, USAGE), OPTIONS).parseAsync()) as Record<string, unknown>;
   const log = loggerFor(a);
   if ((a.out === undefined) === (a.plan === undefined)) throw usage('give one of --out DIR or --plan FILE');
-  const planPath = a.plan !== undefined ? resolve(nonEmpty('plan', a.plan)) : join(resolve(nonEmpty('out', a.out)), PLAN_FILE);
+  const planPath =
+    a.plan !== undefined ? resolve(nonEmpty('plan', a.plan)) : join(resolve(nonEmpty('out', a.out)), PLAN_FILE);
   const plan = await readPlan(planPath);
   const report = await verifyPlan(destinationAt(dirname(planPath)), plan, { hash: !a.quick });
   if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (report.complete) {
     const count = report.difference ? ` (count at plan time: ${plan.expectedDocs})` : '';
-    log.info(`${NAME}: complete: ${plan.batches.length} batches, ${report.docs} documents, ${report.bytes} bytes${count}`);
+    log.info(
+      `${NAME}: complete: ${plan.batches.length} batches, ${report.docs} documents, ${report.bytes} bytes${count}`,
+    );
     return EXIT.OK;
   }
   const bad = report.failed.map((b) => `${b.batch} (${b.reason})`).join(', ') || 'none';
-  log.error(`${NAME}: incomplete: ${report.done} of ${plan.batches.length} batches done; missing: ${ranges(report.missing) || 'none'}; bad: ${bad}`);
+  log.error(
+    `${NAME}: incomplete: ${report.done} of ${plan.batches.length} batches done; missing: ${ranges(report.missing) || 'none'}; bad: ${bad}`,
+  );
   return EXIT.FAILED;
 }

@@ -7,7 +7,11 @@ import { scrub } from '../uri.js';
 /** yargs' own messages, said the way ours are: one line naming the option. */
 function usageLine(msg: string): string {
   const missing = /^Missing required arguments?: (.+)$/.exec(msg);
-  if (missing) return `missing required option ${missing[1]!.split(', ').map((o) => `--${o}`).join(', ')}`;
+  if (missing)
+    return `missing required option ${missing[1]!
+      .split(', ')
+      .map((o) => `--${o}`)
+      .join(', ')}`;
   return msg.replace(/\s*\n\s*/g, '; ');
 }
 
@@ -45,7 +49,11 @@ export function joinDash(args: string[]): string[] {
  * once with 128 + the signal (after the abort's listeners, which run synchronously, have cleaned up). 'wait': the
  * use case winds down by itself; a second signal exits at once.
  */
-export function abortOnSignals(controller: AbortController, then: 'exit' | 'wait', onFirst?: (signal: NodeJS.Signals) => void): void {
+export function abortOnSignals(
+  controller: AbortController,
+  then: 'exit' | 'wait',
+  onFirst?: (signal: NodeJS.Signals) => void,
+): void {
   const handler = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted || then === 'exit') {
       controller.abort(signal);

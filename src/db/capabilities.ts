@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Document } from 'mongodb';
+import { type Collection, type Document, MongoServerError } from 'mongodb';
 import { TYPE_CLASSES } from '../plan/type-classes.js';
 
 const ALL_ALIASES = TYPE_CLASSES.flatMap((c) => c.aliases);
@@ -9,10 +9,16 @@ const ALL_ALIASES = TYPE_CLASSES.flatMap((c) => c.aliases);
  * `$exists`: one document read per probe, on any server. A server that cannot name a type cannot store it.
  * Needs a non-empty collection.
  */
-export async function supportedTypeAliases(coll: Collection, aliases: readonly string[] = ALL_ALIASES): Promise<Set<string>> {
+export async function supportedTypeAliases(
+  coll: Collection,
+  aliases: readonly string[] = ALL_ALIASES,
+): Promise<Set<string>> {
   const probe = (some: readonly string[]) => {
     const filter: Document = { $or: [{ _id: { $type: some } }, { _id: { $exists: true } }] };
-    return coll.find(filter, { projection: { _id: 1 } }).limit(1).toArray();
+    return coll
+      .find(filter, { projection: { _id: 1 } })
+      .limit(1)
+      .toArray();
   };
   // One alias per probe: FerretDB stops at the first alias that matches, so a list can pass unchecked.
   const ok = new Set<string>();

@@ -44,7 +44,11 @@ interface Planning {
 }
 
 /** hooks undefined: stop where a walk would begin. */
-async function plan(client: MongoClient, req: PlanRequest, hooks: PlanHooks | undefined): Promise<PlanFile | undefined> {
+async function plan(
+  client: MongoClient,
+  req: PlanRequest,
+  hooks: PlanHooks | undefined,
+): Promise<PlanFile | undefined> {
   const started = performance.now();
   try {
     const kind = await assertCollection(client, req.source.db, req.source.collection);
@@ -90,7 +94,13 @@ function single(p: Planning, expectedDocs: number, atClusterTime: unknown, note:
     notes: p.notes,
   };
   const batches: Batch[] = [{ index: 0, class: 'all', types: [], estimatedDocs: expectedDocs }];
-  return makePlanFile({ ...p.req, expectedDocs, method, batches, ...(atClusterTime !== undefined ? { atClusterTime } : {}) });
+  return makePlanFile({
+    ...p.req,
+    expectedDocs,
+    method,
+    batches,
+    ...(atClusterTime !== undefined ? { atClusterTime } : {}),
+  });
 }
 
 function emptyPlan(p: Planning): PlanFile {
@@ -105,7 +115,16 @@ function emptyPlan(p: Planning): PlanFile {
   return makePlanFile({ ...p.req, expectedDocs: 0, method, batches: [] });
 }
 
-const RARE_ALIASES = ['decimal', 'symbol', 'undefined', 'dbPointer', 'javascript', 'javascriptWithScope', 'minKey', 'maxKey'];
+const RARE_ALIASES = [
+  'decimal',
+  'symbol',
+  'undefined',
+  'dbPointer',
+  'javascript',
+  'javascriptWithScope',
+  'minKey',
+  'maxKey',
+];
 
 /** Walk or sample the `_id` index and cut it into batches. */
 async function cutPlan(p: Planning, estimate: number, atClusterTime: unknown, hooks: PlanHooks): Promise<PlanFile> {
@@ -115,7 +134,9 @@ async function cutPlan(p: Planning, estimate: number, atClusterTime: unknown, ho
     const lacks = RARE_ALIASES.filter((a) => !supported.has(a));
     p.notes.push(`server lacks $type aliases: ${lacks.join(', ')} (it cannot store those types)`);
   }
-  const batchSize = req.batches ? Math.max(1, Math.ceil(estimate / req.batches)) : (req.batchSize ?? DEFAULT_BATCH_SIZE);
+  const batchSize = req.batches
+    ? Math.max(1, Math.ceil(estimate / req.batches))
+    : (req.batchSize ?? DEFAULT_BATCH_SIZE);
   const name = await methodFor(p, estimate);
   const cutter =
     name === 'scan'
@@ -149,7 +170,10 @@ async function cutPlan(p: Planning, estimate: number, atClusterTime: unknown, ho
 async function methodFor(p: Planning, estimate: number): Promise<'scan' | 'sample'> {
   if (p.req.method === 'sample') {
     if (!(await hasSample(p.coll))) {
-      throw new ExtractError('USAGE', '--plan-method sample: this server does not support $sample; use --plan-method scan');
+      throw new ExtractError(
+        'USAGE',
+        '--plan-method sample: this server does not support $sample; use --plan-method scan',
+      );
     }
     return 'sample';
   }
@@ -161,14 +185,25 @@ async function methodFor(p: Planning, estimate: number): Promise<'scan' | 'sampl
 }
 
 /** Every key of the `_id` index in order, through a covered cursor (no document is read). */
-async function walkIndex(p: Planning, cutter: BatchCutter, atClusterTime: unknown, hooks: PlanHooks): Promise<BatchCutter> {
+async function walkIndex(
+  p: Planning,
+  cutter: BatchCutter,
+  atClusterTime: unknown,
+  hooks: PlanHooks,
+): Promise<BatchCutter> {
   const { req } = p;
   const walk = { projection: { _id: 1 }, sort: { _id: 1 as const }, hint: { _id: 1 } };
   const keys =
     atClusterTime === undefined
       ? p.coll.find({}, { ...walk, batchSize: 1000, ...EXACT_READ })
       : p.client.db(req.source.db).runCursorCommand(
-          { find: req.source.collection, filter: {}, ...walk, batchSize: 10_000, readConcern: { level: 'snapshot', atClusterTime } },
+          {
+            find: req.source.collection,
+            filter: {},
+            ...walk,
+            batchSize: 10_000,
+            readConcern: { level: 'snapshot', atClusterTime },
+          },
           EXACT_READ,
         );
   for await (const doc of keys) {
@@ -207,16 +242,24 @@ async function snapshotTime(client: MongoClient, req: PlanRequest): Promise<unkn
   let res: Document;
   try {
     const { db, collection } = req.source;
-    res = await client.db(db).command({ find: collection, filter: {}, projection: { _id: 1 }, limit: 1, readConcern: { level: 'snapshot' } });
+    res = await client
+      .db(db)
+      .command({ find: collection, filter: {}, projection: { _id: 1 }, limit: 1, readConcern: { level: 'snapshot' } });
   } catch (err) {
     if (err instanceof MongoServerError) {
-      throw new ExtractError('USAGE', `--snapshot: this server refused a snapshot read (${err.message}); --snapshot ${why}`);
+      throw new ExtractError(
+        'USAGE',
+        `--snapshot: this server refused a snapshot read (${err.message}); --snapshot ${why}`,
+      );
     }
     throw err;
   }
   const t = (res.cursor as Document | undefined)?.atClusterTime;
   if (t === undefined) {
-    throw new ExtractError('USAGE', `--snapshot: this server does not read at a point in time (no atClusterTime in its reply); --snapshot ${why}`);
+    throw new ExtractError(
+      'USAGE',
+      `--snapshot: this server does not read at a point in time (no atClusterTime in its reply); --snapshot ${why}`,
+    );
   }
   return t;
 }

@@ -1,4 +1,12 @@
-import { MongoClient, MongoServerError, MongoServerSelectionError, MongoNetworkError, MongoParseError, MongoNetworkTimeoutError, type MongoClientOptions } from 'mongodb';
+import {
+  MongoClient,
+  type MongoClientOptions,
+  MongoNetworkError,
+  MongoNetworkTimeoutError,
+  MongoParseError,
+  type MongoServerError,
+  MongoServerSelectionError,
+} from 'mongodb';
 import { ExtractError } from '../errors.js';
 import { redactUri, registerSecrets, scrub } from '../uri.js';
 
@@ -25,7 +33,13 @@ export async function connect(uri: string, options: ConnectOptions): Promise<Mon
   } catch (err) {
     // the constructor only parses: whatever it throws (MongoParseError, or MongoRuntimeError for a bad host:port) is a bad URI
     const e = classify(err, uri);
-    throw e.code === 'FAILED' ? new ExtractError('USAGE', `invalid connection string: ${scrub(String((err as Error)?.message ?? err)).split('\n')[0]}`, { cause: err }) : e;
+    throw e.code === 'FAILED'
+      ? new ExtractError(
+          'USAGE',
+          `invalid connection string: ${scrub(String((err as Error)?.message ?? err)).split('\n')[0]}`,
+          { cause: err },
+        )
+      : e;
   }
   try {
     await client.connect();
@@ -50,28 +64,50 @@ export function classify(err: unknown, uri?: string): ExtractError {
     return new ExtractError('USAGE', `invalid connection string: ${message}`, { cause: err });
   }
   const code = (err as MongoServerError)?.code;
-  if ((typeof code === 'number' && AUTH_CODES.has(code)) || /authentication failed|not authorized|unauthorized/i.test(message)) {
+  if (
+    (typeof code === 'number' && AUTH_CODES.has(code)) ||
+    /authentication failed|not authorized|unauthorized/i.test(message)
+  ) {
     return new ExtractError('AUTH', `authentication failed${where}: ${message}`, { cause: err });
   }
   const dns = DNS_SYSCALLS.has(String((err as NodeJS.ErrnoException)?.syscall));
-  if (dns || err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoNetworkTimeoutError) {
+  if (
+    dns ||
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoNetworkError ||
+    err instanceof MongoNetworkTimeoutError
+  ) {
     return new ExtractError('CONNECT', `cannot reach the server${where}: ${message}`, { cause: err });
   }
   if (code === 239 || code === 246) {
-    return new ExtractError('USAGE', `the plan's snapshot can no longer be read (${message}); a --snapshot export must finish within the server's minSnapshotHistoryWindowInSeconds: plan again`, { cause: err, global: true });
+    return new ExtractError(
+      'USAGE',
+      `the plan's snapshot can no longer be read (${message}); a --snapshot export must finish within the server's minSnapshotHistoryWindowInSeconds: plan again`,
+      { cause: err, global: true },
+    );
   }
   if (typeof code === 'number' && CURSOR_GONE.has(code)) {
-    return new ExtractError('FAILED', `the server ended the cursor (${message}); the batch must restart`, { cause: err });
+    return new ExtractError('FAILED', `the server ended the cursor (${message}); the batch must restart`, {
+      cause: err,
+    });
   }
   return new ExtractError('FAILED', `server error: ${message}`, { cause: err });
 }
 
 /** An error unless db.collection exists; an existing empty collection is fine. Returns the collection's type. */
-export async function assertCollection(client: MongoClient, db: string, collection: string): Promise<'collection' | 'view' | string> {
+export async function assertCollection(
+  client: MongoClient,
+  db: string,
+  collection: string,
+): Promise<'collection' | 'view' | string> {
   try {
     const found = await client.db(db).listCollections({ name: collection }, { nameOnly: false }).toArray();
     if (found.length > 0) return String(found[0]?.type ?? 'collection');
-    const dbs = await client.db('admin').admin().listDatabases({ nameOnly: true }).catch(() => undefined);
+    const dbs = await client
+      .db('admin')
+      .admin()
+      .listDatabases({ nameOnly: true })
+      .catch(() => undefined);
     if (dbs && !dbs.databases.some((d) => d.name === db)) {
       throw new ExtractError('NOT_FOUND', `database ${JSON.stringify(db)} does not exist`);
     }

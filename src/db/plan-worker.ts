@@ -63,7 +63,12 @@ export function planInWorker(o: WorkerPlanOptions): Promise<PlanFile> {
     worker.once('exit', (code) => {
       o.signal.removeEventListener('abort', stop);
       if (!replied) {
-        reject(new ExtractError('FAILED', o.signal.aborted ? 'planning interrupted' : `planning ended without a plan (exit ${code})`));
+        reject(
+          new ExtractError(
+            'FAILED',
+            o.signal.aborted ? 'planning interrupted' : `planning ended without a plan (exit ${code})`,
+          ),
+        );
       }
     });
   });
@@ -88,7 +93,9 @@ export async function runPlanTask(): Promise<void> {
     }
   } catch (err) {
     const unexpected = `unexpected error while planning: ${scrub((err as Error)?.stack ?? String(err))}`;
-    reply = { error: err instanceof ExtractError ? err.toJSON() : { code: 'FAILED', message: unexpected, global: false } };
+    reply = {
+      error: err instanceof ExtractError ? err.toJSON() : { code: 'FAILED', message: unexpected, global: false },
+    };
   }
   port.postMessage(reply);
 }

@@ -9,7 +9,10 @@ import { Tail } from './tail.js';
  * How a batch process is started: the same Node as the orchestrator, through bin/launch.cjs (the bundled
  * commands with a compile cache: see the README's Performance section).
  */
-export const childCommand = (args: readonly string[]): [string, string[]] => [process.execPath, [LAUNCHER, 'extract-batch', ...args]];
+export const childCommand = (args: readonly string[]): [string, string[]] => [
+  process.execPath,
+  [LAUNCHER, 'extract-batch', ...args],
+];
 
 /** Everything every batch process of a run gets, built once: its command line and environment. */
 export interface ChildSpec {
@@ -78,7 +81,12 @@ function readReports(stream: NodeJS.ReadableStream | undefined, onMessage: (m: R
 }
 
 /** Run batch `index` in its own process; never throws for a failed child — the attempt describes what happened. */
-export async function runChild(spec: ChildSpec, index: number, cancelSignal: AbortSignal, onProgress: (docs: number) => void): Promise<Attempt> {
+export async function runChild(
+  spec: ChildSpec,
+  index: number,
+  cancelSignal: AbortSignal,
+  onProgress: (docs: number) => void,
+): Promise<Attempt> {
   const started = performance.now();
   const [file, argv] = spec.command(index);
   const child = execa(file, argv, {
@@ -116,6 +124,7 @@ export async function runChild(spec: ChildSpec, index: number, cancelSignal: Abo
 }
 
 /** The command a user runs to redo batch `index` by hand (the URI stays in MONGO_URI). */
-export const rerunCommand = (planPath: string, index: number): string => `extract-batch --plan ${shellQuote(planPath)} --batch ${index}`;
+export const rerunCommand = (planPath: string, index: number): string =>
+  `extract-batch --plan ${shellQuote(planPath)} --batch ${index}`;
 
 const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

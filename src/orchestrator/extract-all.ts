@@ -41,7 +41,8 @@ export interface ExtractAllDeps {
   name: string;
 }
 
-const interruptedExit = (signal: AbortSignal): number => exitForSignal(typeof signal.reason === 'string' ? signal.reason : 'SIGINT');
+const interruptedExit = (signal: AbortSignal): number =>
+  exitForSignal(typeof signal.reason === 'string' ? signal.reason : 'SIGINT');
 
 /**
  * A whole export: lock the destination, plan (or reuse the plan), skip what is done, run every other batch in its
@@ -52,7 +53,8 @@ export async function extractAll(r: ExtractAllRequest, deps: ExtractAllDeps): Pr
   await d.prepare();
   const lock = await d.lock();
   try {
-    if (lock.tookOverFrom) log.info(`${name}: took over ${d.location} from a run that is gone (pid ${lock.tookOverFrom.pid})`);
+    if (lock.tookOverFrom)
+      log.info(`${name}: took over ${d.location} from a run that is gone (pid ${lock.tookOverFrom.pid})`);
     const removed = await d.removeStale();
     if (removed > 0) log.info(`${name}: removed ${removed} temporary file(s) left by an earlier run`);
     const planned = await planStep({ ...r, signal: deps.signal });
@@ -95,10 +97,21 @@ async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFil
 
   const started = performance.now();
   const planPath = d.pathOf(PLAN_FILE);
-  const spec = childSpec({ planPath, uri: r.uri, connectTimeout: r.connectTimeout, writer: r.writer, batchTimeout: r.batchTimeout, graceSeconds: r.graceSeconds });
+  const spec = childSpec({
+    planPath,
+    uri: r.uri,
+    connectTimeout: r.connectTimeout,
+    writer: r.writer,
+    batchTimeout: r.batchTimeout,
+    graceSeconds: r.graceSeconds,
+  });
   const progress = deps.progress();
   const docsBefore = records.reduce((n, rec) => n + (rec?.docs ?? 0), 0);
-  const onEvent = progressObserver(progress, { total: plan.batches.length, done: resumed, docs: docsBefore, expectedDocs: plan.expectedDocs }, deps.name);
+  const onEvent = progressObserver(
+    progress,
+    { total: plan.batches.length, done: resumed, docs: docsBefore, expectedDocs: plan.expectedDocs },
+    deps.name,
+  );
   const policy = {
     concurrency: r.concurrency,
     retryLimit: r.retryLimit,

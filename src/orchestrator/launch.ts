@@ -9,7 +9,8 @@ export function describeAttempt(a: Attempt, check?: string): string {
   if (check) return `result does not check out: ${check}`;
   if (a.timedOut) return 'exceeded --batch-timeout';
   if (a.failure) return a.failure.message;
-  if (a.signal) return `killed by ${a.signal}${a.signal === 'SIGKILL' ? ' (out of memory, or killed from outside)' : ''}`;
+  if (a.signal)
+    return `killed by ${a.signal}${a.signal === 'SIGKILL' ? ' (out of memory, or killed from outside)' : ''}`;
   return a.lastLine.replace(/^extract-batch: /, '') || `exit code ${a.exitCode}`;
 }
 
@@ -24,7 +25,8 @@ export function childLauncher(spec: ChildSpec, destination: Destination, plan: P
     let check: string | undefined;
     if (a.exitCode === 0 && !a.signal && !a.canceled) {
       const c = await destination.checkBatch(plan, index, { hash: true });
-      if (c.ok && (a.result === undefined || a.result.docs === c.record.docs)) return { ok: true, record: c.record, seconds: a.seconds };
+      if (c.ok && (a.result === undefined || a.result.docs === c.record.docs))
+        return { ok: true, record: c.record, seconds: a.seconds };
       check = c.ok ? `the child reported ${a.result?.docs} documents, its record says ${c.record.docs}` : c.reason;
     }
     return {

@@ -2,8 +2,8 @@ import { quickPlan } from '../db/compute-plan.js';
 import { connect } from '../db/connect.js';
 import { planInWorker } from '../db/plan-worker.js';
 import { usage } from '../errors.js';
-import type { Destination } from '../output/destination.js';
 import { writeFileAtomic } from '../output/atomic-file.js';
+import type { Destination } from '../output/destination.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { renderMakefile } from '../output/makefile.js';
 import type { PlanFile, PlanRequest } from '../plan/model.js';
@@ -42,7 +42,8 @@ export async function planStep(step: PlanStep): Promise<PlanOutcome | undefined>
   if (existing) return { plan: reuse(step, existing), fresh: false };
   if (!step.request) throw usage(`--resume: ${d.pathOf(PLAN_FILE)} does not exist; nothing to resume`);
   const stray = await d.strayBatchFiles();
-  if (stray.length > 0) throw usage(`${d.location} holds ${stray.length} batch file(s) but no plan.json; use an empty directory`);
+  if (stray.length > 0)
+    throw usage(`${d.location} holds ${stray.length} batch file(s) but no plan.json; use an empty directory`);
   const plan = await computePlanOnce(step, step.request);
   if (!plan) return undefined;
   await d.writePlan(plan);
@@ -53,7 +54,9 @@ function reuse(step: PlanStep, plan: PlanFile): PlanFile {
   const where = step.destination.location;
   const what = `${plan.source.db}.${plan.source.collection} (plan ${plan.planId})`;
   if (!step.resume) {
-    throw usage(`${where} already holds an extraction of ${what}; ${step.existingHint ?? 'pass --resume to finish it, or use another --out'}`);
+    throw usage(
+      `${where} already holds an extraction of ${what}; ${step.existingHint ?? 'pass --resume to finish it, or use another --out'}`,
+    );
   }
   if (step.request) {
     const diffs = resumeDiff(plan, step.request, step.given ?? new Set());
@@ -97,7 +100,13 @@ async function computePlanOnce(step: PlanStep, req: PlanRequest): Promise<PlanFi
     await client.close().catch(() => {});
   }
   if (plan || step.signal.aborted) return plan;
-  const walk = { uri: step.uri, req, connectTimeout: step.connectTimeout, signal: step.signal, ...(step.onKeys ? { onKeys: step.onKeys } : {}) };
+  const walk = {
+    uri: step.uri,
+    req,
+    connectTimeout: step.connectTimeout,
+    signal: step.signal,
+    ...(step.onKeys ? { onKeys: step.onKeys } : {}),
+  };
   return planInWorker(walk).catch((err: unknown) => {
     if (step.signal.aborted) return undefined;
     throw err;

@@ -24,7 +24,9 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const clock = (s: number): string => {
   if (!Number.isFinite(s) || s < 0) return '--:--';
   const m = Math.floor(s / 60);
-  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+  return m >= 60
+    ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
+    : `${m}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 };
 
 /** A live status line on a TTY, redrawn at most 4 times a second; events print above it. */
@@ -74,7 +76,9 @@ export function lineProgress(log: Logger, every = 30): Progress {
       const now = performance.now();
       if (now - last >= every * 1000) {
         last = now;
-        log.info(`progress: ${s.done}/${s.total} batches done, ${s.running} running, ${s.failed} failed, ${fmt(s.docs)} documents`);
+        log.info(
+          `progress: ${s.done}/${s.total} batches done, ${s.running} running, ${s.failed} failed, ${fmt(s.docs)} documents`,
+        );
       }
     },
     stop() {},
@@ -96,7 +100,15 @@ export function progressObserver(
   const update = () => {
     let docs = s.docs;
     for (const n of live.values()) docs += n;
-    progress.update({ total: s.total, done: s.done, running: live.size, failed: s.failed, retries: s.retries, docs, expectedDocs: s.expectedDocs });
+    progress.update({
+      total: s.total,
+      done: s.done,
+      running: live.size,
+      failed: s.failed,
+      retries: s.retries,
+      docs,
+      expectedDocs: s.expectedDocs,
+    });
   };
   return (e) => {
     switch (e.type) {
@@ -111,12 +123,16 @@ export function progressObserver(
         s.done++;
         s.docs += e.record.docs;
         update();
-        progress.event(`batch ${e.index}: ${e.record.docs} documents in ${e.seconds.toFixed(1)} s${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+        progress.event(
+          `batch ${e.index}: ${e.record.docs} documents in ${e.seconds.toFixed(1)} s${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`,
+        );
         return;
       case 'retry':
         live.delete(e.index);
         s.retries++;
-        progress.problem(`batch ${e.index}: attempt ${e.attempt} failed: ${e.error}; retrying in ${(e.waitMs / 1000).toFixed(1)} s`);
+        progress.problem(
+          `batch ${e.index}: attempt ${e.attempt} failed: ${e.error}; retrying in ${(e.waitMs / 1000).toFixed(1)} s`,
+        );
         break;
       case 'failed':
         live.delete(e.index);

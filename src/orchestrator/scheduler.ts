@@ -26,7 +26,12 @@ export type AttemptResult =
 export type Failure = Extract<AttemptResult, { ok: false }>;
 
 /** Runs attempt `attempt` (1-based) of batch `index`; never rejects. */
-export type Launch = (index: number, attempt: number, signal: AbortSignal, onDocs: (docs: number) => void) => Promise<AttemptResult>;
+export type Launch = (
+  index: number,
+  attempt: number,
+  signal: AbortSignal,
+  onDocs: (docs: number) => void,
+) => Promise<AttemptResult>;
 
 export interface SchedulePolicy {
   /** Batches at once. */
@@ -122,7 +127,9 @@ export async function runBatches(
     if (f.code === 'CONNECT') {
       connectFailures++;
       if (connectFailures >= policy.connectFailuresToStop) {
-        stop(`${connectFailures} connection failures in a row (${f.error}); stopped launching batches — rerun with --resume when the server is back`);
+        stop(
+          `${connectFailures} connection failures in a row (${f.error}); stopped launching batches — rerun with --resume when the server is back`,
+        );
       }
     }
     if (f.code && PERMANENT.has(f.code)) {

@@ -31,7 +31,10 @@ export class Tail {
 
   /** The last non-empty line (what a child says last is usually the reason it stopped). */
   lastLine(): string {
-    const lines = this.text().split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = this.text()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines[lines.length - 1] ?? '';
   }
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs';
-import { open, rename, unlink, readdir, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { outputError } from '../errors.js';
 import { pidAlive } from '../pid.js';
@@ -111,7 +110,10 @@ export async function removeStaleTemps(dir: string): Promise<number> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const m = TMP_RE.exec(name);
     if (m && !pidAlive(Number(m[2]))) {
-      await unlink(join(dir, name)).then(() => removed++, () => {});
+      await unlink(join(dir, name)).then(
+        () => removed++,
+        () => {},
+      );
     }
   }
   return removed;

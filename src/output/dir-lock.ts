@@ -2,8 +2,8 @@ import { open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ExtractError, outputError } from '../errors.js';
-import { LOCK_FILE } from './layout.js';
 import { pidAlive } from '../pid.js';
+import { LOCK_FILE } from './layout.js';
 
 interface LockInfo {
   pid: number;
@@ -34,7 +34,10 @@ export async function acquireLock(dir: string): Promise<{ release(): Promise<voi
     }
     const holder = await readLock(path);
     if (holder && (holder.host !== me.host || pidAlive(holder.pid))) {
-      throw new ExtractError('BUSY', `${dir} is in use by another run (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); wait for it, or remove ${path} if that run is gone`);
+      throw new ExtractError(
+        'BUSY',
+        `${dir} is in use by another run (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); wait for it, or remove ${path} if that run is gone`,
+      );
     }
     // the holder is dead (or the lock is unreadable): take it over
     tookOverFrom = holder;

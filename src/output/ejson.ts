@@ -1,8 +1,9 @@
-import { BSON, Long, type Document } from 'mongodb';
+import { BSON, type Document, Long } from 'mongodb';
 
 const { EJSON } = BSON;
-import type { EjsonMode } from '../plan/model.js';
+
 import { ExtractError } from '../errors.js';
+import type { EjsonMode } from '../plan/model.js';
 
 const SAFE = Long.fromNumber(Number.MAX_SAFE_INTEGER);
 const NEG_SAFE = Long.fromNumber(Number.MIN_SAFE_INTEGER);
@@ -17,7 +18,10 @@ function fixRelaxed(value: unknown, relaxed: boolean): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) {
-      throw new ExtractError('FAILED', 'a document holds a date outside JavaScript\'s range, which the jsonstream writer cannot write exactly; use --writer fast');
+      throw new ExtractError(
+        'FAILED',
+        "a document holds a date outside JavaScript's range, which the jsonstream writer cannot write exactly; use --writer fast",
+      );
     }
     return value;
   }

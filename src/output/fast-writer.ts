@@ -7,7 +7,7 @@ import type { Document } from 'mongodb';
 import type { OutputOptions } from '../plan/model.js';
 import { HashCounter } from './atomic-file.js';
 import { toEjsonText } from './ejson.js';
-import { writeEjson, type EjsonTarget } from './raw-ejson.js';
+import { type EjsonTarget, writeEjson } from './raw-ejson.js';
 import type { DocSink } from './writers.js';
 
 /** A DocSink whose `write` takes raw BSON documents (a cursor opened with `raw: true`); plain documents work too. */
@@ -55,7 +55,9 @@ export function createFastSink(dest: Writable, output: OutputOptions): RawDocSin
   const counter = new HashCounter();
   const gzip = output.gzip ? createGzip({ level: 6 }) : undefined;
   const head: Writable = gzip ?? counter;
-  const done = (pipeline as (streams: readonly unknown[]) => Promise<void>)(gzip ? [gzip, counter, dest] : [counter, dest]);
+  const done = (pipeline as (streams: readonly unknown[]) => Promise<void>)(
+    gzip ? [gzip, counter, dest] : [counter, dest],
+  );
   done.catch(() => {}); // observed through `end()` / `done` / `drained()`
 
   // Reused chunks are much cheaper than fresh memory, but a chunk may be reused only once nothing will read it

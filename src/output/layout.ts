@@ -6,13 +6,19 @@ export const PLAN_FILE = 'plan.json';
 export const MANIFEST_FILE = 'manifest.json';
 export const LOCK_FILE = '.extract.lock';
 
-const width = (plan: Pick<PlanFile, 'batches'>): number => Math.max(5, String(Math.max(0, plan.batches.length - 1)).length);
+const width = (plan: Pick<PlanFile, 'batches'>): number =>
+  Math.max(5, String(Math.max(0, plan.batches.length - 1)).length);
 const pad = (plan: Pick<PlanFile, 'batches'>, index: number): string => String(index).padStart(width(plan), '0');
 
-export const extension = (o: OutputOptions): string => (o.format === 'ndjson' ? '.ndjson' : '.json') + (o.gzip ? '.gz' : '');
+export const extension = (o: OutputOptions): string =>
+  (o.format === 'ndjson' ? '.ndjson' : '.json') + (o.gzip ? '.gz' : '');
 
-export const batchFileName = (plan: Pick<PlanFile, 'batches' | 'output'>, index: number): string => `batch-${pad(plan, index)}${extension(plan.output)}`;
-export const recordFileName = (plan: Pick<PlanFile, 'batches'>, index: number): string => `record-${pad(plan, index)}.json`;
+export const batchFileName = (plan: Pick<PlanFile, 'batches' | 'output'>, index: number): string =>
+  `batch-${pad(plan, index)}${extension(plan.output)}`;
+export const recordFileName = (plan: Pick<PlanFile, 'batches'>, index: number): string =>
+  `record-${pad(plan, index)}.json`;
 
-export const batchPath = (dir: string, plan: Pick<PlanFile, 'batches' | 'output'>, index: number): string => join(dir, batchFileName(plan, index));
-export const recordPath = (dir: string, plan: Pick<PlanFile, 'batches'>, index: number): string => join(dir, recordFileName(plan, index));
+export const batchPath = (dir: string, plan: Pick<PlanFile, 'batches' | 'output'>, index: number): string =>
+  join(dir, batchFileName(plan, index));
+export const recordPath = (dir: string, plan: Pick<PlanFile, 'batches'>, index: number): string =>
+  join(dir, recordFileName(plan, index));

@@ -32,4 +32,5 @@ export async function readPlanIn(dir: string): Promise<PlanFile | undefined> {
   return readPlan(path);
 }
 
-export const writePlan = (dir: string, plan: PlanFile): Promise<void> => writeFileAtomic(join(dir, PLAN_FILE), JSON.stringify(plan, null, 2) + '\n');
+export const writePlan = (dir: string, plan: PlanFile): Promise<void> =>
+  writeFileAtomic(join(dir, PLAN_FILE), JSON.stringify(plan, null, 2) + '\n');

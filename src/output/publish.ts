@@ -5,11 +5,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { outputError } from '../errors.js';
+import { pidAlive } from '../pid.js';
 import type { PlanFile } from '../plan/model.js';
 import type { AtomicFile } from './atomic-file.js';
 import { recordFileName, recordPath } from './layout.js';
-import { writeRecord, type BatchRecord } from './record.js';
-import { pidAlive } from '../pid.js';
+import { type BatchRecord, writeRecord } from './record.js';
 
 /**
  * Publishing a batch is two renames: the data file, then its record. Array-job engines sometimes run the same index
@@ -57,9 +57,17 @@ async function readHolder(path: string): Promise<{ holder?: Holder; text: string
 }
 
 /** Take the per-batch publish lock, waiting for a live holder and taking over a dead or stale one. */
-export async function acquirePublishLock(path: string, options: PublishLockOptions = {}): Promise<{ release(): Promise<void> }> {
+export async function acquirePublishLock(
+  path: string,
+  options: PublishLockOptions = {},
+): Promise<{ release(): Promise<void> }> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
-  const me: Holder = { pid: process.pid, host: hostname(), at: new Date().toISOString(), nonce: randomBytes(8).toString('hex') };
+  const me: Holder = {
+    pid: process.pid,
+    host: hostname(),
+    at: new Date().toISOString(),
+    nonce: randomBytes(8).toString('hex'),
+  };
   const mine = JSON.stringify(me) + '\n';
   for (;;) {
     try {
@@ -91,7 +99,9 @@ export async function acquirePublishLock(path: string, options: PublishLockOptio
     const seen = await readHolder(path);
     if (!seen) continue; // released between our open and our read
     const h = seen.holder;
-    const dead = h ? (h.host === me.host && !pidAlive(h.pid)) || seen.ageMs > staleMs : seen.ageMs > UNREADABLE_STALE_MS;
+    const dead = h
+      ? (h.host === me.host && !pidAlive(h.pid)) || seen.ageMs > staleMs
+      : seen.ageMs > UNREADABLE_STALE_MS;
     if (dead) {
       await takeOver(path, seen.text);
       continue;
@@ -121,7 +131,14 @@ async function takeOver(path: string, staleText: string): Promise<void> {
  * so that the record on disk always describes the data file on disk. The old record goes first: a publisher killed
  * half-way leaves "no record" (the batch is redone), never a record of another run's file.
  */
-export async function publishBatch(dir: string, plan: PlanFile, index: number, file: AtomicFile, record: () => BatchRecord, options: PublishLockOptions = {}): Promise<void> {
+export async function publishBatch(
+  dir: string,
+  plan: PlanFile,
+  index: number,
+  file: AtomicFile,
+  record: () => BatchRecord,
+  options: PublishLockOptions = {},
+): Promise<void> {
   await file.handle.sync().catch(() => {}); // the slow part, outside the lock; commit() syncs again and reports errors
   const lock = await acquirePublishLock(publishLockPath(dir, plan, index), options);
   try {

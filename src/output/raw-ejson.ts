@@ -199,11 +199,16 @@ function str(s: number, e: number, fatal: boolean): void {
     } else if (k === 1) {
       o[q++] = 0x5c;
       if (c === 0x22 || c === 0x5c) o[q++] = c;
-      else if (c === 0x0a) o[q++] = 0x6e; // n
-      else if (c === 0x0d) o[q++] = 0x72; // r
-      else if (c === 0x09) o[q++] = 0x74; // t
-      else if (c === 0x08) o[q++] = 0x62; // b
-      else if (c === 0x0c) o[q++] = 0x66; // f
+      else if (c === 0x0a)
+        o[q++] = 0x6e; // n
+      else if (c === 0x0d)
+        o[q++] = 0x72; // r
+      else if (c === 0x09)
+        o[q++] = 0x74; // t
+      else if (c === 0x08)
+        o[q++] = 0x62; // b
+      else if (c === 0x0c)
+        o[q++] = 0x66; // f
       else {
         o[q++] = 0x75; // u00XX
         o[q++] = 0x30;
@@ -360,8 +365,16 @@ function doubleValue(): void {
   const v = B.readDoubleLE(P);
   P += 8;
   if (RELAXED) {
-    if (v - v === 0) ascii('' + v); // finite; -0 prints as 0, like JSON.stringify
-    else ascii(v !== v ? '{"$numberDouble":"NaN"}' : v > 0 ? '{"$numberDouble":"Infinity"}' : '{"$numberDouble":"-Infinity"}');
+    if (v - v === 0)
+      ascii('' + v); // finite; -0 prints as 0, like JSON.stringify
+    else
+      ascii(
+        Number.isNaN(v)
+          ? '{"$numberDouble":"NaN"}'
+          : v > 0
+            ? '{"$numberDouble":"Infinity"}'
+            : '{"$numberDouble":"-Infinity"}',
+      );
   } else if (v === 0 && 1 / v < 0) {
     ascii('{"$numberDouble":"-0.0"}');
   } else {
@@ -639,8 +652,16 @@ function isDbRefKey(i: number): boolean {
 function isProtoKey(i: number): boolean {
   // "__proto__\0"
   return (
-    B[i] === 0x5f && B[i + 1] === 0x5f && B[i + 2] === 0x70 && B[i + 3] === 0x72 && B[i + 4] === 0x6f &&
-    B[i + 5] === 0x74 && B[i + 6] === 0x6f && B[i + 7] === 0x5f && B[i + 8] === 0x5f && B[i + 9] === 0
+    B[i] === 0x5f &&
+    B[i + 1] === 0x5f &&
+    B[i + 2] === 0x70 &&
+    B[i + 3] === 0x72 &&
+    B[i + 4] === 0x6f &&
+    B[i + 5] === 0x74 &&
+    B[i + 6] === 0x6f &&
+    B[i + 7] === 0x5f &&
+    B[i + 8] === 0x5f &&
+    B[i + 9] === 0
   );
 }
 
@@ -695,7 +716,7 @@ function documentValue(kind: number): void {
  * Rewrite the document [start, end), already written at q0, the way bson writes a DBRef, if it is DBRef-like:
  * `$id` present and not null/undefined, `$ref` a string, `$db` absent or a string (last duplicate wins).
  */
-function dbRef(start: number, end: number, q0: number): void {
+function dbRef(start: number, _end: number, q0: number): void {
   const q1 = Q;
   let refAt = -1;
   let idAt = -1;

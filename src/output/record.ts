@@ -24,7 +24,11 @@ export interface BatchRecord {
   pid: number;
 }
 
-export function makeRecord(plan: PlanFile, index: number, r: { docs: number; bytes: number; sha256: string; seconds: number }): BatchRecord {
+export function makeRecord(
+  plan: PlanFile,
+  index: number,
+  r: { docs: number; bytes: number; sha256: string; seconds: number },
+): BatchRecord {
   return {
     format: RECORD_FORMAT,
     planId: plan.planId,
@@ -64,17 +68,29 @@ export type BatchCheck = { ok: true; record: BatchRecord } | { ok: false; reason
  * Whether batch `index` is done: a record of this plan, and a data file of the recorded size
  * (and, with `hash`, the recorded sha256).
  */
-export async function checkBatch(dir: string, plan: PlanFile, index: number, options: { hash: boolean }): Promise<BatchCheck> {
+export async function checkBatch(
+  dir: string,
+  plan: PlanFile,
+  index: number,
+  options: { hash: boolean },
+): Promise<BatchCheck> {
   const record = await readRecord(dir, plan, index);
   if (!record) return { ok: false, reason: 'no record' };
-  if (record.planId !== plan.planId || record.batch !== index) return { ok: false, reason: 'record belongs to another plan', record };
+  if (record.planId !== plan.planId || record.batch !== index)
+    return { ok: false, reason: 'record belongs to another plan', record };
   const file = batchPath(dir, plan, index);
   const st = await stat(file).catch(() => undefined);
   if (!st) return { ok: false, reason: 'record without data file', record };
-  if (st.size !== record.bytes) return { ok: false, reason: `file has ${st.size} bytes, record says ${record.bytes}`, record };
+  if (st.size !== record.bytes)
+    return { ok: false, reason: `file has ${st.size} bytes, record says ${record.bytes}`, record };
   if (options.hash) {
     const sha = await sha256File(file).catch((err: unknown) => `unreadable: ${(err as Error).message}`);
-    if (sha !== record.sha256) return { ok: false, reason: sha.startsWith('unreadable') ? `file ${sha}` : 'file checksum differs from its record', record };
+    if (sha !== record.sha256)
+      return {
+        ok: false,
+        reason: sha.startsWith('unreadable') ? `file ${sha}` : 'file checksum differs from its record',
+        record,
+      };
   }
   return { ok: true, record };
 }

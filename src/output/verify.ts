@@ -32,7 +32,18 @@ export async function verifyPlan(d: Destination, plan: PlanFile, options: { hash
     else failed.push({ batch: b.index, reason: c.reason });
   }
   const complete = done === plan.batches.length;
-  return { complete, planId: plan.planId, batches: plan.batches.length, done, missing, failed, docs, bytes, expectedDocs: plan.expectedDocs, difference: docs - plan.expectedDocs };
+  return {
+    complete,
+    planId: plan.planId,
+    batches: plan.batches.length,
+    done,
+    missing,
+    failed,
+    docs,
+    bytes,
+    expectedDocs: plan.expectedDocs,
+    difference: docs - plan.expectedDocs,
+  };
 }
 
 /** 1,2,3,7 → "1-3, 7" */

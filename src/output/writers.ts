@@ -1,8 +1,8 @@
+import JSONStream from 'JSONStream';
 import { once } from 'node:events';
-import { Transform, type Writable, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import JSONStream from 'JSONStream';
 import type { Document } from 'mongodb';
 import type { OutputOptions } from '../plan/model.js';
 import { HashCounter } from './atomic-file.js';

@@ -1,5 +1,5 @@
-import { classOf, classRank, typeClass, TYPE_CLASSES } from './type-classes.js';
 import type { Batch } from './model.js';
+import { classOf, classRank, TYPE_CLASSES, typeClass } from './type-classes.js';
 
 /**
  * Cuts a stream of `_id` keys, in ascending BSON order, into batches of at most `batchSize` keys.
@@ -28,7 +28,8 @@ export class BatchCutter {
     const cls = classOf(key);
     if (cls === 'array') throw new Error('an _id cannot be an array');
     const rank = classRank(cls);
-    if (rank < this.lastRank) throw new Error(`keys out of BSON order: ${cls} after ${TYPE_CLASSES[this.lastRank]?.name}`);
+    if (rank < this.lastRank)
+      throw new Error(`keys out of BSON order: ${cls} after ${TYPE_CLASSES[this.lastRank]?.name}`);
     const order = orderKey(key);
     if (rank === this.lastRank && order !== undefined && this.lastOrder !== undefined && order < this.lastOrder) {
       throw new Error(`keys out of BSON order within ${cls}`);
@@ -66,7 +67,9 @@ export class BatchCutter {
     const batches = this.batches.map((b) => ({ ...b }));
     const last = batches.at(-1);
     if (last) {
-      const unseen = TYPE_CLASSES.filter((c) => !(c.name in this.counts)).flatMap((c) => c.aliases.filter(this.supported));
+      const unseen = TYPE_CLASSES.filter((c) => !(c.name in this.counts)).flatMap((c) =>
+        c.aliases.filter(this.supported),
+      );
       if (unseen.length > 0) last.alsoTypes = unseen;
     }
     for (const b of batches) b.estimatedDocs = Math.round(b.estimatedDocs);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BSON, type Document } from 'mongodb';
-import { PLAN_FORMAT, type Batch, type PlanFile, type Selection } from './model.js';
+import { type Batch, PLAN_FORMAT, type PlanFile, type Selection } from './model.js';
 
 const { EJSON } = BSON;
 
@@ -84,4 +84,5 @@ export const decodeSnapshot = (plan: Pick<PlanFile, 'snapshot'>): unknown =>
   plan.snapshot ? EJSON.deserialize({ t: plan.snapshot.atClusterTime }, { relaxed: false }).t : undefined;
 
 /** The stored query turned back into a BSON document (exact types). */
-export const decodeQuery = (q: Document | null): Document | null => (q ? (EJSON.deserialize(q, { relaxed: false }) as Document) : null);
+export const decodeQuery = (q: Document | null): Document | null =>
+  q ? (EJSON.deserialize(q, { relaxed: false }) as Document) : null;

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, test, type TestContext } from 'node:test';
-import { BSON, MongoClient, type Document } from 'mongodb';
+import { describe, type TestContext, test } from 'node:test';
+import { BSON, type Document, MongoClient } from 'mongodb';
 import { EXIT } from '../../src/errors.js';
-import { hasStackTrace, runBin, spawnBin, stderrLines, type RunOptions, type RunResult } from '../helpers/cli.js';
-import { canonical, idKeys, parseOutput, readOutput, type Output } from '../helpers/read-output.js';
+import { hasStackTrace, type RunOptions, type RunResult, runBin, spawnBin, stderrLines } from '../helpers/cli.js';
+import { canonical, idKeys, type Output, parseOutput, readOutput } from '../helpers/read-output.js';
 import { closedPort, mongoUri, withDb } from '../helpers/server.js';
 import { smallFilesystem, tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -32,7 +32,11 @@ function assertOk(r: RunResult, docs?: number): void {
 
 /** The exact exit code, and exactly one stderr line, without a stack trace. */
 function assertFails(r: RunResult, exitCode: number, message?: RegExp): void {
-  assert.equal(r.exitCode, exitCode, `exit code ${exitCode} expected, got ${r.exitCode} (signal ${r.signal}); stderr: ${r.stderr}`);
+  assert.equal(
+    r.exitCode,
+    exitCode,
+    `exit code ${exitCode} expected, got ${r.exitCode} (signal ${r.signal}); stderr: ${r.stderr}`,
+  );
   const lines = stderrLines(r.stderr);
   assert.equal(lines.length, 1, `one stderr line expected, got ${lines.length}:\n${r.stderr}`);
   assert.ok(!hasStackTrace(r.stderr), `stack trace in stderr:\n${r.stderr}`);
@@ -46,7 +50,9 @@ async function eachLimit<T>(items: readonly T[], n: number, fn: (item: T) => Pro
   const failures: string[] = [];
   const workers = Array.from({ length: Math.min(n, queue.length) }, async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      await fn(next.item).catch((err: unknown) => failures.push(`[${next!.i}] ${JSON.stringify(next!.item)}: ${(err as Error).message}`));
+      await fn(next.item).catch((err: unknown) =>
+        failures.push(`[${next!.i}] ${JSON.stringify(next!.item)}: ${(err as Error).message}`),
+      );
     }
   });
   await Promise.all(workers);
@@ -54,7 +60,12 @@ async function eachLimit<T>(items: readonly T[], n: number, fn: (item: T) => Pro
 }
 
 /** Run with --out FILE in a fresh directory and read the file back. */
-async function extractToFile(t: TestContext, coll: string, args: readonly string[], name = 'out.json'): Promise<Output & { result: RunResult; path: string }> {
+async function extractToFile(
+  t: TestContext,
+  coll: string,
+  args: readonly string[],
+  name = 'out.json',
+): Promise<Output & { result: RunResult; path: string }> {
   const dir = await tmpDir(t);
   const path = join(dir, name);
   const result = await extract(coll, [...args, '--out', path]);
@@ -82,15 +93,18 @@ const MIXED: Document[] = [
 // a document without the projected fields
 MIXED.push({ _id: 'zz', g: new Int32(0), z: false });
 
-const isNum = (v: unknown): boolean => ['Int32', 'Double', 'Long'].includes((v as { _bsontype?: string })?._bsontype ?? '');
+const isNum = (v: unknown): boolean =>
+  ['Int32', 'Double', 'Long'].includes((v as { _bsontype?: string })?._bsontype ?? '');
 /** A numeric _id's value as a JS number (close enough to order these test values). */
 const numOf = (v: unknown): number => Number(String(v));
 const isStr = (v: unknown): v is string => typeof v === 'string';
-const isOid = (v: unknown): v is InstanceType<typeof ObjectId> => (v as { _bsontype?: string })?._bsontype === 'ObjectId';
+const isOid = (v: unknown): v is InstanceType<typeof ObjectId> =>
+  (v as { _bsontype?: string })?._bsontype === 'ObjectId';
 const oidHex = (v: unknown): string => (v as InstanceType<typeof ObjectId>).toHexString();
 const oidArg = (o: InstanceType<typeof ObjectId>): string => JSON.stringify({ $oid: o.toHexString() });
 
-const idsWhere = (pred: (id: unknown, doc: Document) => boolean): string[] => idKeys(MIXED.filter((d) => pred(d._id, d)).map((d) => d._id));
+const idsWhere = (pred: (id: unknown, doc: Document) => boolean): string[] =>
+  idKeys(MIXED.filter((d) => pred(d._id, d)).map((d) => d._id));
 
 let seeded = false;
 async function seedMixed(): Promise<void> {
@@ -101,16 +115,32 @@ async function seedMixed(): Promise<void> {
 
 describe('extract-batch: _id ranges', () => {
   const cases: { name: string; args: string[]; want: (id: unknown) => boolean }[] = [
-    { name: 'numbers, both sides closed: [5, 15)', args: ['--min', '5', '--max', '15'], want: (id) => isNum(id) && numOf(id) >= 5 && numOf(id) < 15 },
+    {
+      name: 'numbers, both sides closed: [5, 15)',
+      args: ['--min', '5', '--max', '15'],
+      want: (id) => isNum(id) && numOf(id) >= 5 && numOf(id) < 15,
+    },
     { name: 'numbers, min only: [5, end of numbers]', args: ['--min', '5'], want: (id) => isNum(id) && numOf(id) >= 5 },
-    { name: 'numbers, max only: [start of numbers, 15)', args: ['--max', '15'], want: (id) => isNum(id) && numOf(id) < 15 },
+    {
+      name: 'numbers, max only: [start of numbers, 15)',
+      args: ['--max', '15'],
+      want: (id) => isNum(id) && numOf(id) < 15,
+    },
     {
       name: 'numbers, Double and Int64 bounds: [7.5, 25)',
       args: ['--min', '{"$numberDouble":"7.5"}', '--max', '{"$numberLong":"25"}'],
       want: (id) => isNum(id) && numOf(id) >= 7.5 && numOf(id) < 25,
     },
-    { name: 'numbers, an Int64 beyond 2^53 as the bound: [2^53+1, end]', args: ['--min', '{"$numberLong":"9007199254740993"}'], want: (id) => isNum(id) && numOf(id) >= 2 ** 53 },
-    { name: 'strings, both sides closed: ["banana", "fig")', args: ['--min', '"banana"', '--max', '"fig"'], want: (id) => isStr(id) && id >= 'banana' && id < 'fig' },
+    {
+      name: 'numbers, an Int64 beyond 2^53 as the bound: [2^53+1, end]',
+      args: ['--min', '{"$numberLong":"9007199254740993"}'],
+      want: (id) => isNum(id) && numOf(id) >= 2 ** 53,
+    },
+    {
+      name: 'strings, both sides closed: ["banana", "fig")',
+      args: ['--min', '"banana"', '--max', '"fig"'],
+      want: (id) => isStr(id) && id >= 'banana' && id < 'fig',
+    },
     { name: 'strings, min only', args: ['--min', '"date"'], want: (id) => isStr(id) && id >= 'date' },
     { name: 'strings, max only', args: ['--max', '"cherry"'], want: (id) => isStr(id) && id < 'cherry' },
     {
@@ -118,8 +148,16 @@ describe('extract-batch: _id ranges', () => {
       args: ['--min', oidArg(OIDS[2]!), '--max', oidArg(OIDS[6]!)],
       want: (id) => isOid(id) && oidHex(id) >= OIDS[2]!.toHexString() && oidHex(id) < OIDS[6]!.toHexString(),
     },
-    { name: 'ObjectIds, min only', args: ['--min', oidArg(OIDS[5]!)], want: (id) => isOid(id) && oidHex(id) >= OIDS[5]!.toHexString() },
-    { name: 'ObjectIds, max only', args: ['--max', oidArg(OIDS[3]!)], want: (id) => isOid(id) && oidHex(id) < OIDS[3]!.toHexString() },
+    {
+      name: 'ObjectIds, min only',
+      args: ['--min', oidArg(OIDS[5]!)],
+      want: (id) => isOid(id) && oidHex(id) >= OIDS[5]!.toHexString(),
+    },
+    {
+      name: 'ObjectIds, max only',
+      args: ['--max', oidArg(OIDS[3]!)],
+      want: (id) => isOid(id) && oidHex(id) < OIDS[3]!.toHexString(),
+    },
     { name: 'neither side: the whole collection, every type', args: [], want: () => true },
   ];
 
@@ -164,19 +202,32 @@ describe('extract-batch: _id ranges', () => {
   test('--query narrows a range', async (t) => {
     await seedMixed();
     const out = await extractToFile(t, 'mixed', ['--query', '{"g":0}', '--min', '5', '--max', '15']);
-    assert.deepEqual(idKeys(out.ids), idsWhere((id, d) => isNum(id) && numOf(id) >= 5 && numOf(id) < 15 && d.g.value === 0));
+    assert.deepEqual(
+      idKeys(out.ids),
+      idsWhere((id, d) => isNum(id) && numOf(id) >= 5 && numOf(id) < 15 && d.g.value === 0),
+    );
   });
 
   test('--query with its own _id condition is intersected with the range', async (t) => {
     await seedMixed();
-    const out = await extractToFile(t, 'mixed', ['--query', '{"_id":{"$in":[3,7,12,30,"fig"]}}', '--min', '5', '--max', '15']);
+    const out = await extractToFile(t, 'mixed', [
+      '--query',
+      '{"_id":{"$in":[3,7,12,30,"fig"]}}',
+      '--min',
+      '5',
+      '--max',
+      '15',
+    ]);
     assert.deepEqual(idKeys(out.ids), idKeys([7, 12]));
   });
 
   test('--query on a string range, with an operator', async (t) => {
     await seedMixed();
     const out = await extractToFile(t, 'mixed', ['--query', '{"z":{"$eq":true}}', '--min', '"c"']);
-    assert.deepEqual(idKeys(out.ids), idsWhere((id, d) => isStr(id) && id >= 'c' && d.z === true));
+    assert.deepEqual(
+      idKeys(out.ids),
+      idsWhere((id, d) => isStr(id) && id >= 'c' && d.z === true),
+    );
   });
 });
 
@@ -241,7 +292,12 @@ describe('extract-batch: formats', () => {
     await seedMixed();
     for (const format of ['json', 'ndjson']) {
       const plain = await extractToFile(t, 'mixed', ['--format', format, '--ejson', 'canonical'], `p.${format}`);
-      const gz = await extractToFile(t, 'mixed', ['--format', format, '--ejson', 'canonical', '--gzip'], `g.${format}.gz`);
+      const gz = await extractToFile(
+        t,
+        'mixed',
+        ['--format', format, '--ejson', 'canonical', '--gzip'],
+        `g.${format}.gz`,
+      );
       const bytes = await readFile(gz.path);
       assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b], 'gzip magic');
       assert.ok(gz.gzip);
@@ -341,7 +397,8 @@ describe('extract-batch: type-exact Extended JSON', () => {
       const out = await extractToFile(t, 'types', ['--ejson', 'canonical', '--format', format], `types.${format}`);
       assert.equal(out.docs.length, 1);
       const doc = out.docs[0]!;
-      if ('double' in accepted) assert.ok(out.text.includes('"double":{"$numberDouble":"42.0"}'), '42.0 stays a double in the text');
+      if ('double' in accepted)
+        assert.ok(out.text.includes('"double":{"$numberDouble":"42.0"}'), '42.0 stays a double in the text');
       for (const name of Object.keys(TYPE_CANDIDATES)) {
         await t.test(name, (st) => {
           if (!(name in accepted)) {
@@ -395,10 +452,15 @@ async function seedBig(): Promise<void> {
 }
 
 const running = (p: ReturnType<typeof spawnBin>): string | undefined =>
-  p.child.exitCode !== null || p.child.signalCode !== null ? `extract-batch ended early (${p.child.exitCode ?? p.child.signalCode}): ${p.stderr()}` : undefined;
+  p.child.exitCode !== null || p.child.signalCode !== null
+    ? `extract-batch ended early (${p.child.exitCode ?? p.child.signalCode}): ${p.stderr()}`
+    : undefined;
 
 /** Start a whole-collection export of `big` into `dir` and wait until its temporary file is there. */
-async function startBigExport(t: TestContext, dir: string): Promise<{ p: ReturnType<typeof spawnBin>; out: string; tmp: string }> {
+async function startBigExport(
+  t: TestContext,
+  dir: string,
+): Promise<{ p: ReturnType<typeof spawnBin>; out: string; tmp: string }> {
   await seedBig();
   const out = join(dir, 'big.json');
   const p = spawnBin('extract-batch', ['--db', server.name, '--collection', 'big', '--out', out], { t });
@@ -415,7 +477,9 @@ async function startBigExport(t: TestContext, dir: string): Promise<{ p: ReturnT
 describe('extract-batch: processes', () => {
   test('stdout closed early (| head): exit 141, no stack trace', async (t) => {
     await seedBig();
-    const p = spawnBin('extract-batch', ['--db', server.name, '--collection', 'big', '--format', 'ndjson', '--out=-'], { t });
+    const p = spawnBin('extract-batch', ['--db', server.name, '--collection', 'big', '--format', 'ndjson', '--out=-'], {
+      t,
+    });
     let got = '';
     await new Promise<void>((resolve, reject) => {
       p.child.stdout.setEncoding('utf8');
@@ -493,13 +557,27 @@ describe('extract-batch: bad input', () => {
   });
 
   test('TLS to a server that does not speak it: exit 3 within the connect timeout (tls loads on first use)', async (t) => {
-    const r = await extract('mixed', ['--uri', `${mongoUri()}${mongoUri().includes('?') ? '&' : '?'}tls=true&tlsAllowInvalidCertificates=true`, '--connect-timeout', '1', '--out', '-']);
+    const r = await extract('mixed', [
+      '--uri',
+      `${mongoUri()}${mongoUri().includes('?') ? '&' : '?'}tls=true&tlsAllowInvalidCertificates=true`,
+      '--connect-timeout',
+      '1',
+      '--out',
+      '-',
+    ]);
     if (r.exitCode === 0) return t.skip('MONGO_URI names a server that speaks TLS: nothing to provoke');
     assertFails(r, EXIT.CONNECT, /cannot reach the server/);
   });
 
   test('a mongodb+srv:// name that does not resolve: exit 3 (dns loads on first use)', async () => {
-    const r = await extract('mixed', ['--uri', 'mongodb+srv://mpe-no-such-cluster.invalid/', '--connect-timeout', '2', '--out', '-']);
+    const r = await extract('mixed', [
+      '--uri',
+      'mongodb+srv://mpe-no-such-cluster.invalid/',
+      '--connect-timeout',
+      '2',
+      '--out',
+      '-',
+    ]);
     assertFails(r, EXIT.CONNECT, /cannot reach the server .*querySrv/);
   });
 
@@ -532,7 +610,14 @@ describe('extract-batch: bad input', () => {
 
   test('missing database: exit 5, no file', async (t) => {
     const dir = await tmpDir(t);
-    const r = await runBin('extract-batch', ['--db', `${server.name}_missing`, '--collection', 'mixed', '--out', join(dir, 'x.json')]);
+    const r = await runBin('extract-batch', [
+      '--db',
+      `${server.name}_missing`,
+      '--collection',
+      'mixed',
+      '--out',
+      join(dir, 'x.json'),
+    ]);
     assertFails(r, EXIT.NOT_FOUND, /database/);
     assert.deepEqual(await readdir(dir), []);
   });
@@ -570,7 +655,13 @@ describe('extract-batch: bad input', () => {
   });
 
   test('malformed connection string: exit 2', async () => {
-    const uris = ['mongodb://u:ab/cd@127.0.0.1:1/', 'mongodb://u:p%4@127.0.0.1:1/', 'mongodb://127.0.0.1:99999/', 'mongodb://127.0.0.1:1/?authMechanism=BOGUS', 'http://127.0.0.1/'];
+    const uris = [
+      'mongodb://u:ab/cd@127.0.0.1:1/',
+      'mongodb://u:p%4@127.0.0.1:1/',
+      'mongodb://127.0.0.1:99999/',
+      'mongodb://127.0.0.1:1/?authMechanism=BOGUS',
+      'http://127.0.0.1/',
+    ];
     await eachLimit(uris, 3, async (uri) => {
       const r = await extract('mixed', ['--uri', uri, '--connect-timeout', '1', '--out', '-']);
       assertFails(r, EXIT.USAGE);
@@ -621,16 +712,22 @@ describe('extract-batch: bad input', () => {
     const port = await closedPort();
     const cases: { uri: string; secrets: string[] }[] = [
       { uri: `mongodb://user:s3cretPW@127.0.0.1:${port}/`, secrets: ['s3cretPW'] },
-      { uri: `mongodb://user:p%40ss%3As3cretPW@127.0.0.1:${port}/`, secrets: ['p%40ss%3As3cretPW', 'p@ss:s3cretPW', 's3cretPW'] },
+      {
+        uri: `mongodb://user:p%40ss%3As3cretPW@127.0.0.1:${port}/`,
+        secrets: ['p%40ss%3As3cretPW', 'p@ss:s3cretPW', 's3cretPW'],
+      },
       { uri: `mongodb://user:ab/cds3cretPW@127.0.0.1:${port}/`, secrets: ['s3cretPW'] },
       { uri: `mongodb://user:s3cretPW@127.0.0.1:${port}/?authMechanism=BOGUS`, secrets: ['s3cretPW'] },
       { uri: `mongodb+srv://user:s3cretPW@invalid.invalid/`, secrets: ['s3cretPW'] },
       { uri: `user:s3cretPW@127.0.0.1:${port}`, secrets: ['s3cretPW'] },
     ];
     // the same through MONGO_URI, the way the orchestrator passes it
-    const viaEnv = await extract('mixed', ['--connect-timeout', '1', '--out', '-'], { env: { MONGO_URI: cases[1]!.uri } });
+    const viaEnv = await extract('mixed', ['--connect-timeout', '1', '--out', '-'], {
+      env: { MONGO_URI: cases[1]!.uri },
+    });
     assertFails(viaEnv, EXIT.CONNECT);
-    for (const s of cases[1]!.secrets) assert.ok(!viaEnv.stderr.includes(s), `${s} leaked through MONGO_URI:\n${viaEnv.stderr}`);
+    for (const s of cases[1]!.secrets)
+      assert.ok(!viaEnv.stderr.includes(s), `${s} leaked through MONGO_URI:\n${viaEnv.stderr}`);
     // each URI as it is, and the first also with a usage error and an unknown option (other error paths)
     const runs = cases.flatMap(({ uri, secrets }, i) =>
       (i === 0 ? [[], ['--min', '1', '--max', '"a"'], ['--bogus']] : [[]]).map((extra) => ({ uri, secrets, extra })),
@@ -638,7 +735,11 @@ describe('extract-batch: bad input', () => {
     await eachLimit(runs, 3, async ({ uri, secrets, extra }) => {
       const r = await extract('mixed', ['--uri', uri, '--connect-timeout', '1', '--out', '-', ...extra]);
       assert.notEqual(r.exitCode, 0);
-      for (const s of secrets) assert.ok(!r.stderr.includes(s) && !r.stdout.includes(s), `${s} leaked for ${uri} ${extra.join(' ')}:\n${r.stderr}`);
+      for (const s of secrets)
+        assert.ok(
+          !r.stderr.includes(s) && !r.stdout.includes(s),
+          `${s} leaked for ${uri} ${extra.join(' ')}:\n${r.stderr}`,
+        );
     });
   });
 });

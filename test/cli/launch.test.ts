@@ -5,19 +5,25 @@ import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { execa } from 'execa';
-import { BATCH_BUNDLE, BUNDLE, LAUNCHER, childEnv, repoRoot } from '../helpers/cli.js';
-import { tmpDir } from '../helpers/tmp.js';
-import { withDb } from '../helpers/server.js';
 import { childCommand } from '../../src/orchestrator/child.js';
+import { BATCH_BUNDLE, BUNDLE, childEnv, LAUNCHER, repoRoot } from '../helpers/cli.js';
+import { withDb } from '../helpers/server.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 const launch = (args: string[], env: Record<string, string> = {}) =>
-  execa(process.execPath, [join(repoRoot, 'bin', 'launch.cjs'), ...args], { reject: false, extendEnv: false, env: childEnv(env), timeout: 30_000, stdin: 'ignore' });
+  execa(process.execPath, [join(repoRoot, 'bin', 'launch.cjs'), ...args], {
+    reject: false,
+    extendEnv: false,
+    env: childEnv(env),
+    timeout: 30_000,
+    stdin: 'ignore',
+  });
 
 const require = createRequire(import.meta.url);
 const tdb = withDb('launch');
 
 describe('bin/launch.cjs', () => {
-  test('extract-all starts a batch as `node bin/launch.cjs extract-batch ARGS…`, with the orchestrator\'s Node', () => {
+  test("extract-all starts a batch as `node bin/launch.cjs extract-batch ARGS…`, with the orchestrator's Node", () => {
     const [file, args] = childCommand(['--plan', 'p.json', '--batch', '3']);
     assert.equal(file, process.execPath);
     assert.deepEqual(args, [join(repoRoot, 'bin', 'launch.cjs'), 'extract-batch', '--plan', 'p.json', '--batch', '3']);
@@ -41,7 +47,10 @@ describe('bin/launch.cjs', () => {
     for (const args of [[], ['extract-everything', '--db', 'x']]) {
       const r = await launch(args);
       assert.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
-      assert.equal(r.stderr.trim(), 'mpe: the first argument names the command: extract-batch, extract-all, extract-plan, extract-verify');
+      assert.equal(
+        r.stderr.trim(),
+        'mpe: the first argument names the command: extract-batch, extract-all, extract-plan, extract-verify',
+      );
     }
   });
 
@@ -50,25 +59,56 @@ describe('bin/launch.cjs', () => {
     assert.equal(bundleFor('extract-batch'), BATCH_BUNDLE);
     for (const c of ['extract-all', 'extract-plan', 'extract-verify', 'none']) assert.equal(bundleFor(c), BUNDLE);
     const batch = readFileSync(bundleFor('extract-batch'), 'utf8');
-    for (const absent of ['node_modules/execa/', 'node_modules/p-limit/', 'dist/src/orchestrator/', 'dist/src/db/plan-worker.js']) {
+    for (const absent of [
+      'node_modules/execa/',
+      'node_modules/p-limit/',
+      'dist/src/orchestrator/',
+      'dist/src/db/plan-worker.js',
+    ]) {
       assert.ok(!batch.includes(absent), `batch.cjs holds ${absent}`);
     }
-    assert.ok(readFileSync(BUNDLE, 'utf8').includes('node_modules/execa/'), 'the check above can see a module in a bundle');
+    assert.ok(
+      readFileSync(BUNDLE, 'utf8').includes('node_modules/execa/'),
+      'the check above can see a module in a bundle',
+    );
   });
 
   test("Node's tls, http, https, dns and zlib load on first use: an empty batch loads none of them, --gzip loads zlib", async (t) => {
     await tdb.db.collection('lazy').insertOne({ _id: 1 } as never);
     const dir = await tmpDir(t);
     const preload = join(dir, 'modules.cjs');
-    writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(process.env.MPE_MODULES_OUT, process.moduleLoadList.join('\\n')));`);
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('fs').writeFileSync(process.env.MPE_MODULES_OUT, process.moduleLoadList.join('\\n')));`,
+    );
     const loaded = async (name: string, extra: string[]) => {
       const out = join(dir, `${name}.modules`);
-      const r = await launch(['extract-batch', '--db', tdb.name, '--collection', 'lazy', '--min', '5', '--out', join(dir, `${name}.json`), '--quiet', ...extra], {
-        NODE_OPTIONS: `--require ${preload}`,
-        MPE_MODULES_OUT: out,
-      });
+      const r = await launch(
+        [
+          'extract-batch',
+          '--db',
+          tdb.name,
+          '--collection',
+          'lazy',
+          '--min',
+          '5',
+          '--out',
+          join(dir, `${name}.json`),
+          '--quiet',
+          ...extra,
+        ],
+        {
+          NODE_OPTIONS: `--require ${preload}`,
+          MPE_MODULES_OUT: out,
+        },
+      );
       assert.equal(r.exitCode, 0, r.stderr);
-      return new Set(readFileSync(out, 'utf8').split('\n').filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)));
+      return new Set(
+        readFileSync(out, 'utf8')
+          .split('\n')
+          .filter((m) => m.startsWith('NativeModule '))
+          .map((m) => m.slice('NativeModule '.length)),
+      );
     };
     const plain = await loaded('plain', []);
     assert.ok(plain.has('net'), 'the list names what was loaded');
@@ -80,7 +120,20 @@ describe('bin/launch.cjs', () => {
     await tdb.db.collection('c').insertOne({ _id: 1 } as never);
     const dir = join(await tmpDir(t), 'cache');
     const env = { MPE_CODE_CACHE_DIR: dir };
-    const run = (collection = 'c') => launch(['extract-batch', '--db', tdb.name, '--collection', collection, '--out', join(dir, '..', 'out.json'), '--quiet'], env);
+    const run = (collection = 'c') =>
+      launch(
+        [
+          'extract-batch',
+          '--db',
+          tdb.name,
+          '--collection',
+          collection,
+          '--out',
+          join(dir, '..', 'out.json'),
+          '--quiet',
+        ],
+        env,
+      );
     const files = () => readdirSync(dir).filter((n) => n.endsWith('.v8cache'));
 
     assert.equal((await launch(['extract-batch', '--help'], env)).exitCode, 0);
@@ -97,7 +150,10 @@ describe('bin/launch.cjs', () => {
     assert.ok(!files().includes(stale), 'the cache of an earlier build is removed');
     assert.ok(files().includes(otherNode) && files().includes(otherCommand), 'caches of another Node or command stay');
     for (const n of [otherNode, otherCommand]) rmSync(join(dir, n));
-    assert.deepEqual(files().map((n) => n.split('-v')[0]), ['extract-batch']);
+    assert.deepEqual(
+      files().map((n) => n.split('-v')[0]),
+      ['extract-batch'],
+    );
     const file = join(dir, files()[0]!);
     assert.notEqual(basename(file), stale);
     const first = readFileSync(file);
@@ -115,6 +171,10 @@ describe('bin/launch.cjs', () => {
     writeFileSync(file, 'planted by someone else');
     const shared = await run();
     assert.equal(shared.exitCode, 0, shared.stderr);
-    assert.equal(readFileSync(file, 'utf8'), 'planted by someone else', 'a directory others can write to is neither read nor written');
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      'planted by someone else',
+      'a directory others can write to is neither read nor written',
+    );
   });
 });

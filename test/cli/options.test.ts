@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
-import { intOption, nonEmpty, parseEjson, parseFields, parseOutput, parseQuery, secondsOption } from '../../src/cli/options/values.js';
+import {
+  intOption,
+  nonEmpty,
+  parseEjson,
+  parseFields,
+  parseOutput,
+  parseQuery,
+  secondsOption,
+} from '../../src/cli/options/values.js';
 import { EXIT, ExtractError } from '../../src/errors.js';
 
 const { EJSON } = BSON;
@@ -26,22 +34,38 @@ describe('parseQuery', () => {
   // JSON itself cannot tell 5.0 from 5 (JSON.parse gives the same number), so a Double is written {"$numberDouble":…}
   // or with a fraction; integers up to 2^31 are Int32, beyond that Int64 or Double, as in mongosh.
   test('Extended JSON, canonical types kept: 5 Int32, 5.5 and $numberDouble Double, $numberLong, $date, $oid', () => {
-    const q = parseQuery('{"a":5,"b":{"$numberDouble":"5.0"},"b2":5.5,"c":{"$numberLong":"9007199254740993"},"d":{"$date":"2020-01-02T03:04:05Z"},"_id":{"$oid":"65a1b2c3d4e5f60718293a4b"}}')!;
-    assert.equal(canonical(q), '{"a":{"$numberInt":"5"},"b":{"$numberDouble":"5.0"},"b2":{"$numberDouble":"5.5"},"c":{"$numberLong":"9007199254740993"},"d":{"$date":{"$numberLong":"1577934245000"}},"_id":{"$oid":"65a1b2c3d4e5f60718293a4b"}}');
+    const q = parseQuery(
+      '{"a":5,"b":{"$numberDouble":"5.0"},"b2":5.5,"c":{"$numberLong":"9007199254740993"},"d":{"$date":"2020-01-02T03:04:05Z"},"_id":{"$oid":"65a1b2c3d4e5f60718293a4b"}}',
+    )!;
+    assert.equal(
+      canonical(q),
+      '{"a":{"$numberInt":"5"},"b":{"$numberDouble":"5.0"},"b2":{"$numberDouble":"5.5"},"c":{"$numberLong":"9007199254740993"},"d":{"$date":{"$numberLong":"1577934245000"}},"_id":{"$oid":"65a1b2c3d4e5f60718293a4b"}}',
+    );
     assert.ok(q.d instanceof Date);
     assert.equal(q._id._bsontype, 'ObjectId');
   });
 
   test('operators pass through', () => {
-    assert.deepEqual(parseQuery('{"$or":[{"a":{"$gt":1}},{"b":null}]}'), { $or: [{ a: { $gt: new BSON.Int32(1) } }, { b: null }] });
+    assert.deepEqual(parseQuery('{"$or":[{"a":{"$gt":1}},{"b":null}]}'), {
+      $or: [{ a: { $gt: new BSON.Int32(1) } }, { b: null }],
+    });
   });
 
   test('malformed JSON: usage error', () => {
-    for (const bad of ['{', '{a:1}', "{'a':1}", '', 'not json']) assert.throws(() => parseQuery(bad), usageError('query'), bad);
+    for (const bad of ['{', '{a:1}', "{'a':1}", '', 'not json'])
+      assert.throws(() => parseQuery(bad), usageError('query'), bad);
   });
 
   test('JSON that is not a document: usage error', () => {
-    for (const bad of ['[1]', '1', 'null', '"s"', 'true', '{"$oid":"65a1b2c3d4e5f60718293a4b"}', '{"$numberLong":"1"}']) {
+    for (const bad of [
+      '[1]',
+      '1',
+      'null',
+      '"s"',
+      'true',
+      '{"$oid":"65a1b2c3d4e5f60718293a4b"}',
+      '{"$numberLong":"1"}',
+    ]) {
       assert.throws(() => parseQuery(bad), usageError('query'), bad);
     }
   });
@@ -52,9 +76,15 @@ describe('parseEjson (--min/--max)', () => {
     assert.equal(canonical(parseEjson('min', '42')), '{"$numberInt":"42"}');
     assert.equal(canonical(parseEjson('min', '{"$numberDouble":"42.0"}')), '{"$numberDouble":"42.0"}');
     assert.equal(canonical(parseEjson('min', '-2.5')), '{"$numberDouble":"-2.5"}');
-    assert.equal(canonical(parseEjson('min', '{"$numberLong":"9007199254740993"}')), '{"$numberLong":"9007199254740993"}');
+    assert.equal(
+      canonical(parseEjson('min', '{"$numberLong":"9007199254740993"}')),
+      '{"$numberLong":"9007199254740993"}',
+    );
     assert.equal(parseEjson('max', '"abc"'), 'abc');
-    assert.equal((parseEjson('max', '{"$oid":"65a1b2c3d4e5f60718293a4b"}') as { _bsontype: string })._bsontype, 'ObjectId');
+    assert.equal(
+      (parseEjson('max', '{"$oid":"65a1b2c3d4e5f60718293a4b"}') as { _bsontype: string })._bsontype,
+      'ObjectId',
+    );
   });
 
   test('not Extended JSON: usage error naming the option', () => {
@@ -93,15 +123,22 @@ describe('parseOutput', () => {
   test('every valid combination', () => {
     for (const format of ['json', 'ndjson'] as const) {
       for (const ejson of ['relaxed', 'canonical'] as const) {
-        for (const gzip of [false, true]) assert.deepEqual(parseOutput({ format, ejson, gzip }), { format, ejson, gzip });
+        for (const gzip of [false, true])
+          assert.deepEqual(parseOutput({ format, ejson, gzip }), { format, ejson, gzip });
       }
     }
   });
 
   test('unknown format or mode: usage error listing the choices', () => {
-    assert.throws(() => parseOutput({ format: 'csv' }), (e: unknown) => usageError('format')(e) && /json, ndjson/.test((e as Error).message));
+    assert.throws(
+      () => parseOutput({ format: 'csv' }),
+      (e: unknown) => usageError('format')(e) && /json, ndjson/.test((e as Error).message),
+    );
     assert.throws(() => parseOutput({ format: 'JSON' }), usageError('format'));
-    assert.throws(() => parseOutput({ ejson: 'strict' }), (e: unknown) => usageError('ejson')(e) && /relaxed, canonical/.test((e as Error).message));
+    assert.throws(
+      () => parseOutput({ ejson: 'strict' }),
+      (e: unknown) => usageError('ejson')(e) && /relaxed, canonical/.test((e as Error).message),
+    );
   });
 });
 
@@ -120,9 +157,16 @@ describe('intOption', () => {
 
   test('fractions, words, out of range: usage error with "expected …, got …"', () => {
     for (const bad of ['1.5', 1.5, 'abc', 'NaN', Number.NaN, Number.POSITIVE_INFINITY, '-1', 0]) {
-      assert.throws(() => intOption('parallel', bad, 1), (e: unknown) => usageError('parallel')(e) && /expected a whole number ≥ 1, got/.test((e as Error).message), String(bad));
+      assert.throws(
+        () => intOption('parallel', bad, 1),
+        (e: unknown) => usageError('parallel')(e) && /expected a whole number ≥ 1, got/.test((e as Error).message),
+        String(bad),
+      );
     }
-    assert.throws(() => intOption('parallel', 9, 1, 8), (e: unknown) => usageError('parallel')(e) && /from 1 to 8/.test((e as Error).message));
+    assert.throws(
+      () => intOption('parallel', 9, 1, 8),
+      (e: unknown) => usageError('parallel')(e) && /from 1 to 8/.test((e as Error).message),
+    );
   });
 
   // Number('') and Number('  ') are 0, Number(true) is 1, Number(null) is 0: none of them is a number the user wrote.
@@ -139,11 +183,13 @@ describe('secondsOption and nonEmpty', () => {
     assert.equal(secondsOption('connect-timeout', undefined), undefined);
     assert.equal(secondsOption('connect-timeout', '0.5'), 0.5);
     assert.equal(secondsOption('connect-timeout', 15), 15);
-    for (const bad of [0, '0', -1, 'x', Number.POSITIVE_INFINITY]) assert.throws(() => secondsOption('connect-timeout', bad), usageError('connect-timeout'), String(bad));
+    for (const bad of [0, '0', -1, 'x', Number.POSITIVE_INFINITY])
+      assert.throws(() => secondsOption('connect-timeout', bad), usageError('connect-timeout'), String(bad));
   });
 
   test('names: non-empty strings without NUL', () => {
     assert.equal(nonEmpty('db', 'x'), 'x');
-    for (const bad of ['', undefined, 5, 'a\0b']) assert.throws(() => nonEmpty('db', bad), usageError('db'), JSON.stringify(bad));
+    for (const bad of ['', undefined, 5, 'a\0b'])
+      assert.throws(() => nonEmpty('db', bad), usageError('db'), JSON.stringify(bad));
   });
 });

@@ -22,12 +22,18 @@ describe('sumCollStats', () => {
   });
 
   test('one row per shard: counts add up, the average is weighted by documents', () => {
-    const rows = [{ shard: 'a', storageStats: { count: 30, avgObjSize: 100 } }, { shard: 'b', storageStats: { count: 10, avgObjSize: 500 } }];
+    const rows = [
+      { shard: 'a', storageStats: { count: 30, avgObjSize: 100 } },
+      { shard: 'b', storageStats: { count: 10, avgObjSize: 500 } },
+    ];
     assert.deepEqual(sumCollStats(rows), { count: 40, avgDocBytes: 200 });
   });
 
   test('a Long count, an empty collection, no rows, a row without a count', () => {
-    assert.deepEqual(sumCollStats([{ storageStats: { count: Long.fromNumber(7), avgObjSize: 50 } }]), { count: 7, avgDocBytes: 50 });
+    assert.deepEqual(sumCollStats([{ storageStats: { count: Long.fromNumber(7), avgObjSize: 50 } }]), {
+      count: 7,
+      avgDocBytes: 50,
+    });
     assert.deepEqual(sumCollStats([{ storageStats: { count: 0, avgObjSize: 0 } }]), { count: 0 });
     assert.deepEqual(sumCollStats([]), {});
     assert.deepEqual(sumCollStats([{ storageStats: {} }]), {});
@@ -56,6 +62,9 @@ describe('planning from metadata (real server)', () => {
     assert.equal(plan.method.name, 'scan');
     assert.equal(plan.method.keysRead, 1234);
     assert.equal(plan.expectedDocs, 1234);
-    assert.deepEqual(plan.batches.map((b) => b.estimatedDocs), [500, 500, 234]);
+    assert.deepEqual(
+      plan.batches.map((b) => b.estimatedDocs),
+      [500, 500, 234],
+    );
   });
 });

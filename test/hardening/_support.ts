@@ -3,14 +3,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { readOutput, idKey } from '../helpers/read-output.js';
 import { BATCH_BUNDLE, BUNDLE } from '../helpers/cli.js';
 import { COMMAND_OF_PROCESS, commandOf } from '../helpers/proc.js';
+import { idKey, readOutput } from '../helpers/read-output.js';
 import { waitFor } from '../helpers/wait.js';
-
-const require = createRequire(import.meta.url);
 
 /**
  * The preload (CommonJS, run by every node process started with NODE_OPTIONS=--require it, i.e. extract-all and
@@ -141,11 +138,14 @@ export async function faults(dir: string): Promise<Faults> {
     read: (name) => readFileSync(file(name), 'utf8'),
     go: (batch) => writeFile(file(`go-${batch}`), ''),
     async paused(batch, timeout = 20_000) {
-      const cursorId = await waitFor(() => existsSync(file(`pause-${batch}.cursor`)) && readFileSync(file(`pause-${batch}.cursor`), 'utf8'), {
-        what: `batch ${batch} to pause mid-stream`,
-        timeout,
-        interval: 20,
-      });
+      const cursorId = await waitFor(
+        () => existsSync(file(`pause-${batch}.cursor`)) && readFileSync(file(`pause-${batch}.cursor`), 'utf8'),
+        {
+          what: `batch ${batch} to pause mid-stream`,
+          timeout,
+          interval: 20,
+        },
+      );
       return { cursorId, pid: Number(readFileSync(file(`pause-${batch}.pid`), 'utf8')) };
     },
     list: (prefix) => readdirSync(dir).filter((n) => n.startsWith(prefix)),
@@ -176,7 +176,8 @@ export function batchProcesses(): { pid: number; argv: string[] }[] {
 export const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
 /** Temporary files left in a directory. */
-export const tmpFiles = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((n) => n.endsWith('.tmp'));
+export const tmpFiles = async (dir: string): Promise<string[]> =>
+  (await readdir(dir)).filter((n) => n.endsWith('.tmp'));
 
 /** All _id keys of an output directory's batch files, and the duplicates among them. */
 export async function outputIds(dir: string): Promise<{ keys: string[]; dups: string[]; files: string[] }> {
@@ -193,10 +194,16 @@ export async function outputIds(dir: string): Promise<{ keys: string[]; dups: st
 export async function recordsHold(dir: string): Promise<{ batch: number; ok: boolean; why?: string }[]> {
   const out: { batch: number; ok: boolean; why?: string }[] = [];
   for (const r of (await readdir(dir)).filter((n) => /^record-\d+\.json$/.test(n)).sort()) {
-    const rec = JSON.parse(await readFile(join(dir, r), 'utf8')) as { batch: number; file: string; bytes: number; sha256: string };
+    const rec = JSON.parse(await readFile(join(dir, r), 'utf8')) as {
+      batch: number;
+      file: string;
+      bytes: number;
+      sha256: string;
+    };
     const data = await readFile(join(dir, rec.file)).catch(() => undefined);
     if (!data) out.push({ batch: rec.batch, ok: false, why: 'no file' });
-    else if (data.length !== rec.bytes || sha256(data) !== rec.sha256) out.push({ batch: rec.batch, ok: false, why: 'differs from record' });
+    else if (data.length !== rec.bytes || sha256(data) !== rec.sha256)
+      out.push({ batch: rec.batch, ok: false, why: 'differs from record' });
     else out.push({ batch: rec.batch, ok: true });
   }
   return out;
@@ -205,4 +212,5 @@ export async function recordsHold(dir: string): Promise<{ batch: number; ok: boo
 /** Standard fast-failure options for extract-all in tests. */
 export const FAST = ['--retry-delay', '0.05', '--connect-timeout', '2', '--grace', '1'] as const;
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests assert the shape of what they read
 export const readJson = async <T = any>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;

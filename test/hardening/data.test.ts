@@ -14,16 +14,30 @@ const tdb = withDb('hardening_data');
 
 const OUTPUT_NAME = /^(batch-\d{5,}\.json|record-\d{5,}\.json|plan\.json|manifest\.json)$/;
 
-async function exportTo(t: { after(fn: () => unknown): void }, db: string, coll: string, out: string, more: string[] = [], env: Record<string, string> = {}) {
+async function exportTo(
+  t: { after(fn: () => unknown): void },
+  db: string,
+  coll: string,
+  out: string,
+  more: string[] = [],
+  env: Record<string, string> = {},
+) {
   const summaryPath = `${out}.summary.json`;
-  const r = await spawnBin('extract-all', ['--db', db, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more], { t, env, timeout: 90_000 }).exited;
+  const r = await spawnBin(
+    'extract-all',
+    ['--db', db, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more],
+    { t, env, timeout: 90_000 },
+  ).exited;
   return { ...r, summary: await readJson(summaryPath).catch(() => undefined) };
 }
 
 /** Create db.coll with a few documents, or say why the server refuses the name. */
 async function tryCreate(client: MongoClient, db: string, coll: string): Promise<string | undefined> {
   try {
-    await client.db(db).collection(coll).insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: i, v: 'é☃' })) as never[]);
+    await client
+      .db(db)
+      .collection(coll)
+      .insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: i, v: 'é☃' })) as never[]);
     return undefined;
   } catch (err) {
     return (err as Error).message.split('\n')[0];
@@ -48,20 +62,29 @@ describe('data', { timeout: 200_000 }, () => {
     ];
     // near the length limit: MongoDB allows 255 bytes for "db.collection"; find what this server takes
     const longDb = `mpe_long_${'d'.repeat(54)}`.slice(0, 63);
-    for (const len of [255 - longDb.length - 1, 240, 235, 200, 120]) candidates.push([longDb, `${'ç'.repeat(10)}${'n'.repeat(len - 20)}`]);
+    for (const len of [255 - longDb.length - 1, 240, 235, 200, 120])
+      candidates.push([longDb, `${'ç'.repeat(10)}${'n'.repeat(len - 20)}`]);
     const accepted: [string, string][] = [];
     const refused: string[] = [];
     let longDone = false;
     for (const [db, coll] of candidates) {
       if (db === longDb && longDone) continue;
       const why = await tryCreate(client, db, coll);
-      if (why) refused.push(`${JSON.stringify(db)}.${JSON.stringify(coll.slice(0, 40))} (${Buffer.byteLength(coll)} bytes): ${why}`);
+      if (why)
+        refused.push(
+          `${JSON.stringify(db)}.${JSON.stringify(coll.slice(0, 40))} (${Buffer.byteLength(coll)} bytes): ${why}`,
+        );
       else {
         accepted.push([db, coll]);
         if (db === longDb) longDone = true;
       }
     }
-    t.after(() => client.db(longDb).dropDatabase().catch(() => {}));
+    t.after(() =>
+      client
+        .db(longDb)
+        .dropDatabase()
+        .catch(() => {}),
+    );
     t.diagnostic(`server refused: ${refused.join(' | ')}`);
     assert.ok(accepted.length >= 4, `enough hostile names accepted: ${accepted.map((a) => a.join('.')).join(', ')}`);
     assert.ok(longDone, 'a long namespace was accepted');
@@ -80,7 +103,11 @@ describe('data', { timeout: 200_000 }, () => {
       // nothing outside --out: the parent holds only out and the summary we asked for
       assert.deepEqual((await readdir(parent)).sort(), ['out', 'out.summary.json']);
       const names = await readdir(out);
-      assert.deepEqual(names.filter((n) => !OUTPUT_NAME.test(n)), [], 'only batch-/record- files, plan and manifest');
+      assert.deepEqual(
+        names.filter((n) => !OUTPUT_NAME.test(n)),
+        [],
+        'only batch-/record- files, plan and manifest',
+      );
       const ids = await outputIds(out);
       assert.equal(ids.keys.length, 30);
       assert.deepEqual(ids.dups, []);
@@ -115,20 +142,27 @@ describe('data', { timeout: 200_000 }, () => {
         const victim = 2 * ((k * 104729) % N);
         deleted.add(victim); // counted as deleted before the delete is sent
         await coll.deleteOne({ _id: victim });
-        await coll.updateMany({ _id: { $in: [2 * ((k * 31) % N), 2 * ((k * 17) % N)] } }, { $inc: { v: 1 }, $set: { pad: 'u'.repeat(k % 200) } });
+        await coll.updateMany(
+          { _id: { $in: [2 * ((k * 31) % N), 2 * ((k * 17) % N)] } },
+          { $inc: { v: 1 }, $set: { pad: 'u'.repeat(k % 200) } },
+        );
         updates++;
       }
     })();
     const dir = await tmpDir(t, 'mpe-hard-live-');
     const out = join(dir, 'out');
     const f = await faults(join(dir, 'fi'));
-    let r;
+    let r: Awaited<ReturnType<typeof exportTo>> | undefined;
     try {
       const run = exportTo(t, tdb.name, 'live', out, ['--batch-size', '500', '--concurrency', '2'], f.env(['pause:1']));
       // batch 1 is held mid-stream (its cursor open) while the writer does at least 10 more rounds
       await f.paused(1, 30_000);
       const from = updates;
-      await waitFor(() => updates >= from + 10, { what: 'writes while batch 1 streams', timeout: 30_000, interval: 20 });
+      await waitFor(() => updates >= from + 10, {
+        what: 'writes while batch 1 streams',
+        timeout: 30_000,
+        interval: 20,
+      });
       await f.go(1);
       r = await run;
     } finally {
@@ -136,8 +170,13 @@ describe('data', { timeout: 200_000 }, () => {
       await writer;
     }
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.ok(updates >= 10 && deleted.size >= 10, `writes overlapped the run (${updates} update rounds, ${deleted.size} deletes, ${inserted.size} inserts)`);
-    t.diagnostic(`during the run: ${inserted.size} inserts, ${deleted.size} deletes, ${updates} update rounds; exported ${r.summary.docs} (planned ${r.summary.expectedDocs})`);
+    assert.ok(
+      updates >= 10 && deleted.size >= 10,
+      `writes overlapped the run (${updates} update rounds, ${deleted.size} deletes, ${inserted.size} inserts)`,
+    );
+    t.diagnostic(
+      `during the run: ${inserted.size} inserts, ${deleted.size} deletes, ${updates} update rounds; exported ${r.summary.docs} (planned ${r.summary.expectedDocs})`,
+    );
     const ids = await outputIds(out);
     assert.deepEqual(ids.dups, [], 'no _id twice');
     const present = new Set(ids.keys);
@@ -148,6 +187,9 @@ describe('data', { timeout: 200_000 }, () => {
       const id = Number(k.slice('number:'.length));
       assert.ok((id % 2 === 0 && id < 2 * N) || inserted.has(id), `unknown _id ${k}`);
     }
-    assert.deepEqual((await recordsHold(out)).filter((x) => !x.ok), []);
+    assert.deepEqual(
+      (await recordsHold(out)).filter((x) => !x.ok),
+      [],
+    );
   });
 });

@@ -5,14 +5,16 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawnBin } from '../helpers/cli.js';
-import { withDb } from '../helpers/server.js';
 import { readOutput } from '../helpers/read-output.js';
+import { withDb } from '../helpers/server.js';
 import { smallFilesystem, tmpDir } from '../helpers/tmp.js';
 import { FAST, readJson, recordsHold, tmpFiles } from './_support.js';
 
 const tdb = withDb('hardening_disk');
 
-test('4: disk full → exit 1, clear error, no retry of ENOSPC, no truncated file, finished batches intact', { timeout: 120_000 }, async (t) => {
+test('4: disk full → exit 1, clear error, no retry of ENOSPC, no truncated file, finished batches intact', {
+  timeout: 120_000,
+}, async (t) => {
   const fsys = await smallFilesystem(t, 512);
   if ('skip' in fsys) {
     t.skip(fsys.skip);
@@ -20,12 +22,30 @@ test('4: disk full → exit 1, clear error, no retry of ENOSPC, no truncated fil
   }
   const out = fsys.dir;
   // about 600 KB of JSON in 5 batches of about 120 KB: some fit, then the disk is full
-  await tdb.db.collection('c').insertMany(Array.from({ length: 2000 }, (_, i) => ({ _id: i, pad: 'p'.repeat(250) })) as never[]);
+  await tdb.db
+    .collection('c')
+    .insertMany(Array.from({ length: 2000 }, (_, i) => ({ _id: i, pad: 'p'.repeat(250) })) as never[]);
   const side = await tmpDir(t, 'mpe-hard-disk-');
   const summaryPath = join(side, 'summary.json');
   const r = await spawnBin(
     'extract-all',
-    ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '400', '--concurrency', '1', '--retries', '3', '--summary', summaryPath, ...FAST],
+    [
+      '--db',
+      tdb.name,
+      '--collection',
+      'c',
+      '--out',
+      out,
+      '--batch-size',
+      '400',
+      '--concurrency',
+      '1',
+      '--retries',
+      '3',
+      '--summary',
+      summaryPath,
+      ...FAST,
+    ],
     { t, timeout: 90_000 },
   ).exited;
   assert.equal(r.exitCode, 1, r.stderr);
@@ -44,10 +64,18 @@ test('4: disk full → exit 1, clear error, no retry of ENOSPC, no truncated fil
 
   const names = await readdir(out);
   assert.deepEqual(await tmpFiles(out), [], 'no temporary file left');
-  for (const f of s.failures) assert.ok(!names.some((n) => n.startsWith(`batch-${String(f.batch).padStart(5, '0')}`)), `no file for failed batch ${f.batch}`);
+  for (const f of s.failures)
+    assert.ok(
+      !names.some((n) => n.startsWith(`batch-${String(f.batch).padStart(5, '0')}`)),
+      `no file for failed batch ${f.batch}`,
+    );
   for (const n of names.filter((x) => x.startsWith('batch-'))) await readOutput(join(out, n)); // parses: nothing truncated
   const held = await recordsHold(out);
   assert.equal(held.length, s.batches.done);
-  assert.deepEqual(held.filter((x) => !x.ok), [], 'finished batches match their records (sha256)');
+  assert.deepEqual(
+    held.filter((x) => !x.ok),
+    [],
+    'finished batches match their records (sha256)',
+  );
   assert.ok(existsSync(join(out, 'manifest.json')), 'the manifest of what is done was written');
 });

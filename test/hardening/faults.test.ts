@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
-import { BSON, MongoClient, type Db } from 'mongodb';
+import { pathToFileURL } from 'node:url';
+import { BSON, type Db, MongoClient } from 'mongodb';
+import type { Summary } from '../../src/orchestrator/summary.js';
 import { repoRoot, runBin, spawnBin } from '../helpers/cli.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { FAST, exists, faults, outputIds, readJson, recordsHold, running, tmpFiles } from './_support.js';
+import { exists, FAST, faults, outputIds, readJson, recordsHold, running, tmpFiles } from './_support.js';
 
 const tdb = withDb('hardening_faults');
 
@@ -23,13 +24,30 @@ async function seed(db: Db, coll: string, n: number): Promise<string[]> {
 interface Run {
   exitCode: number | null;
   stderr: string;
-  summary: any;
+  summary: Summary;
 }
 
-function startAll(t: { after(fn: () => unknown): void }, db: string, coll: string, out: string, more: string[], env: Record<string, string>) {
+function startAll(
+  t: { after(fn: () => unknown): void },
+  db: string,
+  coll: string,
+  out: string,
+  more: string[],
+  env: Record<string, string>,
+) {
   const summaryPath = `${out}.summary.json`;
-  const p = spawnBin('extract-all', ['--db', db, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more], { env, t, timeout: 90_000 });
-  const done = p.exited.then(async (r): Promise<Run> => ({ exitCode: r.exitCode, stderr: r.stderr, summary: await readJson(summaryPath).catch(() => undefined) }));
+  const p = spawnBin(
+    'extract-all',
+    ['--db', db, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more],
+    { env, t, timeout: 90_000 },
+  );
+  const done = p.exited.then(
+    async (r): Promise<Run> => ({
+      exitCode: r.exitCode,
+      stderr: r.stderr,
+      summary: await readJson(summaryPath).catch(() => undefined),
+    }),
+  );
   return { p, done, summaryPath };
 }
 
@@ -39,7 +57,11 @@ async function assertComplete(out: string, expected: string[], r: Run): Promise<
   const ids = await outputIds(out);
   assert.deepEqual(ids.dups, [], 'no _id twice');
   assert.deepEqual(ids.keys.sort(), expected, 'every document exactly once');
-  assert.deepEqual((await recordsHold(out)).filter((x) => !x.ok), [], 'every file matches its record');
+  assert.deepEqual(
+    (await recordsHold(out)).filter((x) => !x.ok),
+    [],
+    'every file matches its record',
+  );
   assert.deepEqual(await tmpFiles(out), [], 'no temporary file left');
   const verify = await runBin('extract-verify', ['--out', out]);
   assert.equal(verify.exitCode, 0, verify.stderr);
@@ -52,9 +74,19 @@ describe('faults', { timeout: 240_000 }, () => {
     const f = await faults(join(dir, 'fi'));
     const out = join(dir, 'out');
     const started = Date.now();
-    const run = startAll(t, tdb.name, 'hang', out, ['--batch-size', '200', '--concurrency', '2', '--batch-timeout', '4', '--grace', '1'], f.env(['hang-noterm:1', 'hang:2', 'cmdline']));
+    const run = startAll(
+      t,
+      tdb.name,
+      'hang',
+      out,
+      ['--batch-size', '200', '--concurrency', '2', '--batch-timeout', '4', '--grace', '1'],
+      f.env(['hang-noterm:1', 'hang:2', 'cmdline']),
+    );
     // while the run goes on: the SIGTERM-proof child must be gone (not a zombie either) once its retry has started
-    const hung = await waitFor(() => f.has('hang-noterm-1.pid') && Number(f.read('hang-noterm-1.pid')), { what: 'batch 1 to hang', timeout: 30_000 });
+    const hung = await waitFor(() => f.has('hang-noterm-1.pid') && Number(f.read('hang-noterm-1.pid')), {
+      what: 'batch 1 to hang',
+      timeout: 30_000,
+    });
     // the retry of batch 1 has started only after the hung process was reaped: at that moment it is gone from /proc
     const attemptsOf1 = () => f.list('cmdline-').filter((n) => f.read(n).includes('\0--batch\x001\0')).length;
     await waitFor(() => attemptsOf1() >= 2, { what: 'the retry of batch 1', timeout: 30_000, interval: 10 });
@@ -72,7 +104,14 @@ describe('faults', { timeout: 240_000 }, () => {
     const expected = await seed(tdb.db, 'killcursor', 600);
     const f = await faults(join(dir, 'fi'));
     const out = join(dir, 'out');
-    const run = startAll(t, tdb.name, 'killcursor', out, ['--batch-size', '300', '--concurrency', '2'], f.env(['pause:0']));
+    const run = startAll(
+      t,
+      tdb.name,
+      'killcursor',
+      out,
+      ['--batch-size', '300', '--concurrency', '2'],
+      f.env(['pause:0']),
+    );
     const { cursorId } = await f.paused(0);
     const killed = await tdb.db.command({ killCursors: 'killcursor', cursors: [BSON.Long.fromString(cursorId)] });
     assert.deepEqual(killed.cursorsKilled.map(String), [cursorId], 'the server killed the batch cursor');
@@ -87,7 +126,14 @@ describe('faults', { timeout: 240_000 }, () => {
     const expected = await seed(tdb.db, 'junk', 400);
     const f = await faults(join(dir, 'fi'));
     const out = join(dir, 'out');
-    const r = await startAll(t, tdb.name, 'junk', out, ['--batch-size', '200', '--concurrency', '2'], f.env(['junk:0', 'exit0:1'])).done;
+    const r = await startAll(
+      t,
+      tdb.name,
+      'junk',
+      out,
+      ['--batch-size', '200', '--concurrency', '2'],
+      f.env(['junk:0', 'exit0:1']),
+    ).done;
     assert.ok(f.has('fired-junk-0') && f.has('fired-exit0-1'), 'faults fired');
     await assertComplete(out, expected, r);
     assert.equal(r.summary.docs, 400, 'fake result lines did not count');
@@ -102,11 +148,23 @@ describe('faults', { timeout: 240_000 }, () => {
     const run = startAll(t, tdb.name, 'byhand', out, ['--batch-size', '300', '--concurrency', '2'], f.env(['pause:1']));
     const { pid } = await f.paused(1);
     const before = await tmpFiles(out);
-    assert.ok(before.some((n) => n.includes(`.${pid}-`)), `the orchestrator's child has its temporary file open: ${before}`);
-    const hand = await runBin('extract-batch', ['--plan', join(out, 'plan.json'), '--batch', '1'], { env: { NODE_OPTIONS: undefined } });
+    assert.ok(
+      before.some((n) => n.includes(`.${pid}-`)),
+      `the orchestrator's child has its temporary file open: ${before}`,
+    );
+    const hand = await runBin('extract-batch', ['--plan', join(out, 'plan.json'), '--batch', '1'], {
+      env: { NODE_OPTIONS: undefined },
+    });
     assert.equal(hand.exitCode, 0, hand.stderr);
-    assert.ok((await tmpFiles(out)).some((n) => n.includes(`.${pid}-`)), "the by-hand run left the other writer's temporary file alone");
-    assert.deepEqual((await recordsHold(out)).filter((x) => !x.ok), [], 'the by-hand file matches its record');
+    assert.ok(
+      (await tmpFiles(out)).some((n) => n.includes(`.${pid}-`)),
+      "the by-hand run left the other writer's temporary file alone",
+    );
+    assert.deepEqual(
+      (await recordsHold(out)).filter((x) => !x.ok),
+      [],
+      'the by-hand file matches its record',
+    );
     await f.go(1);
     const r = await run.done;
     await assertComplete(out, expected, r);
@@ -117,7 +175,14 @@ describe('faults', { timeout: 240_000 }, () => {
     const expected = await seed(tdb.db, 'killed', 900);
     const f = await faults(join(dir, 'fi'));
     const out = join(dir, 'out');
-    const first = startAll(t, tdb.name, 'killed', out, ['--batch-size', '300', '--concurrency', '2'], f.env(['pause:1']));
+    const first = startAll(
+      t,
+      tdb.name,
+      'killed',
+      out,
+      ['--batch-size', '300', '--concurrency', '2'],
+      f.env(['pause:1']),
+    );
     const orphan = (await f.paused(1)).pid;
     first.p.child.kill('SIGKILL');
     const gone = await first.p.exited;
@@ -134,9 +199,12 @@ describe('faults', { timeout: 240_000 }, () => {
     // --resume with --db/--collection: same source, accepted
     assert.equal(rerun.exitCode, 0, rerun.stderr);
     assert.equal(rerun.summary.status, 'complete');
-    assert.equal(existsSync(stale), false, 'the dead writer\'s temporary file was removed');
+    assert.equal(existsSync(stale), false, "the dead writer's temporary file was removed");
     assert.ok(running(orphan), 'the orphan is still paused mid-batch');
-    assert.ok((await tmpFiles(out)).some((n) => n.includes(`.${orphan}-`)), "the live orphan's temporary file was not removed from under it");
+    assert.ok(
+      (await tmpFiles(out)).some((n) => n.includes(`.${orphan}-`)),
+      "the live orphan's temporary file was not removed from under it",
+    );
     // the orphan now finishes and publishes the same batch a second time: the last publisher's file and record
     // must win together (a document of its range changed meanwhile, so the two files may differ)
     await tdb.db.collection('killed').updateOne({ _id: 550 } as never, { $set: { pad: 'changed after the rerun' } });
@@ -144,7 +212,11 @@ describe('faults', { timeout: 240_000 }, () => {
     await waitFor(() => !running(orphan), { what: 'the orphan to finish', timeout: 20_000, interval: 20 });
     await assertComplete(out, expected, rerun);
     const record = JSON.parse(await readFile(join(out, 'record-00001.json'), 'utf8'));
-    assert.equal(record.pid, orphan, "the orphan published last; its record describes the file on disk (checked above)");
+    assert.equal(
+      record.pid,
+      orphan,
+      'the orphan published last; its record describes the file on disk (checked above)',
+    );
   });
 
   test('11: the server restarts while a batch streams → the batch is retried and the run completes', async (t) => {
@@ -158,7 +230,14 @@ describe('faults', { timeout: 240_000 }, () => {
     const dir = await tmpDir(t, 'mpe-hard-net-');
     const f = await faults(join(dir, 'fi'));
     const out = join(dir, 'out');
-    const run = startAll(t, 'net', 'c', out, ['--batch-size', '300', '--concurrency', '1'], f.env(['pause:0'], { MONGO_URI: server.uri }));
+    const run = startAll(
+      t,
+      'net',
+      'c',
+      out,
+      ['--batch-size', '300', '--concurrency', '1'],
+      f.env(['pause:0'], { MONGO_URI: server.uri }),
+    );
     await f.paused(0);
     await server.restart();
     await f.go(0);

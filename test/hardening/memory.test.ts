@@ -6,10 +6,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runBin, spawnBin } from '../helpers/cli.js';
-import { withDb } from '../helpers/server.js';
 import { readOutput } from '../helpers/read-output.js';
+import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { FAST, faults, outputIds, readJson, recordsHold, sha256, type Faults } from './_support.js';
+import { FAST, type Faults, faults, outputIds, readJson, recordsHold, sha256 } from './_support.js';
 
 const tdb = withDb('hardening_memory');
 
@@ -22,9 +22,19 @@ function peaks(f: Faults, kind: 'batch' | 'all'): number[] {
   return files.map((n) => Number(f.read(n)) / 1024);
 }
 
-async function exportTo(t: { after(fn: () => unknown): void }, coll: string, out: string, more: string[], env: Record<string, string>) {
+async function exportTo(
+  t: { after(fn: () => unknown): void },
+  coll: string,
+  out: string,
+  more: string[],
+  env: Record<string, string>,
+) {
   const summaryPath = `${out}.summary.json`;
-  const r = await spawnBin('extract-all', ['--db', tdb.name, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more], { t, env, timeout: 120_000 }).exited;
+  const r = await spawnBin(
+    'extract-all',
+    ['--db', tdb.name, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more],
+    { t, env, timeout: 120_000 },
+  ).exited;
   return { ...r, summary: await readJson(summaryPath).catch(() => undefined) };
 }
 
@@ -34,7 +44,10 @@ describe('memory', { timeout: 240_000 }, () => {
     // the largest document the server takes: 16 MiB less a little, and 16 MiB plus a little is refused
     const near = 16 * MiB - 1024;
     await coll.insertOne({ _id: 0, s: 'n'.repeat(near - 40) } as never);
-    const over = await coll.insertOne({ _id: -1, s: 'o'.repeat(16 * MiB + 1024) } as never).then(() => 'accepted', (e: Error) => `refused (${e.message.split('\n')[0]})`);
+    const over = await coll.insertOne({ _id: -1, s: 'o'.repeat(16 * MiB + 1024) } as never).then(
+      () => 'accepted',
+      (e: Error) => `refused (${e.message.split('\n')[0]})`,
+    );
     if (over === 'accepted') await coll.deleteOne({ _id: -1 } as never);
     t.diagnostic(`a document over 16 MiB: ${over}`);
     const sizes = [near - 40];
@@ -59,10 +72,15 @@ describe('memory', { timeout: 240_000 }, () => {
         seen.push(id);
       }
     }
-    assert.deepEqual(seen.sort((a, b) => a - b), sizes.map((_, i) => i));
+    assert.deepEqual(
+      seen.sort((a, b) => a - b),
+      sizes.map((_, i) => i),
+    );
     const child = Math.max(...peaks(f, 'batch'));
     const orchestrator = Math.max(...peaks(f, 'all'));
-    t.diagnostic(`peak RSS (VmHWM): extract-batch ${child.toFixed(0)} MiB for 2 documents of 15-16 MiB per batch (both in one server reply); extract-all ${orchestrator.toFixed(0)} MiB`);
+    t.diagnostic(
+      `peak RSS (VmHWM): extract-batch ${child.toFixed(0)} MiB for 2 documents of 15-16 MiB per batch (both in one server reply); extract-all ${orchestrator.toFixed(0)} MiB`,
+    );
     assert.ok(child < 400, `extract-batch peak ${child.toFixed(0)} MiB`);
     assert.ok(orchestrator < 150, `extract-all peak ${orchestrator.toFixed(0)} MiB`);
   });
@@ -72,20 +90,35 @@ describe('memory', { timeout: 240_000 }, () => {
     const coll = tdb.db.collection('many');
     const started = Date.now();
     for (let k = 0; k < N; k += 25_000) {
-      await coll.insertMany(Array.from({ length: Math.min(25_000, N - k) }, (_, i) => ({ _id: k + i, a: i, s: 'small doc', d: new Date(0) })) as never[]);
+      await coll.insertMany(
+        Array.from({ length: Math.min(25_000, N - k) }, (_, i) => ({
+          _id: k + i,
+          a: i,
+          s: 'small doc',
+          d: new Date(0),
+        })) as never[],
+      );
     }
     const inserted = Date.now() - started;
     const dir = await tmpDir(t, 'mpe-hard-many-');
     const f = await faults(join(dir, 'fi'));
     const out = join(dir, 'out');
-    const r = await exportTo(t, 'many', out, ['--batch-size', String(N), '--concurrency', '1', '--format', 'ndjson'], f.env(['hwm']));
+    const r = await exportTo(
+      t,
+      'many',
+      out,
+      ['--batch-size', String(N), '--concurrency', '1', '--format', 'ndjson'],
+      f.env(['hwm']),
+    );
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.summary.docs, N);
     const ids = await outputIds(out);
     assert.equal(ids.keys.length, N);
     assert.deepEqual(ids.dups, []);
     const child = Math.max(...peaks(f, 'batch'));
-    t.diagnostic(`${N} documents in one batch: extract-batch peak RSS ${child.toFixed(0)} MiB; insert ${(inserted / 1000).toFixed(1)} s, export ${r.summary.seconds} s`);
+    t.diagnostic(
+      `${N} documents in one batch: extract-batch peak RSS ${child.toFixed(0)} MiB; insert ${(inserted / 1000).toFixed(1)} s, export ${r.summary.seconds} s`,
+    );
     assert.ok(child < 200, `extract-batch peak ${child.toFixed(0)} MiB`);
   });
 
@@ -96,7 +129,11 @@ describe('memory', { timeout: 240_000 }, () => {
     const dir = await tmpDir(t, 'mpe-hard-10k-');
     const out = join(dir, 'out');
     const planStarted = Date.now();
-    const planned = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'tenk', '--out', out, '--batch-size', '1'], { timeout: 120_000 });
+    const planned = await runBin(
+      'extract-plan',
+      ['--db', tdb.name, '--collection', 'tenk', '--out', out, '--batch-size', '1'],
+      { timeout: 120_000 },
+    );
     assert.equal(planned.exitCode, 0, planned.stderr);
     const planSeconds = (Date.now() - planStarted) / 1000;
     const planPath = join(out, 'plan.json');
@@ -116,14 +153,30 @@ describe('memory', { timeout: 240_000 }, () => {
       const body = `[\n{"_id":${i}}\n]\n`;
       const file = `batch-${pad(i)}.json`;
       await writeFile(join(out, file), body);
-      const record = { format: 'mongo-parallel-extract/record@1', planId: plan.planId, batch: i, file, docs: 1, bytes: Buffer.byteLength(body), sha256: sha256(body), seconds: 0.1, finishedAt: new Date().toISOString(), host: hostname(), pid: 1 };
+      const record = {
+        format: 'mongo-parallel-extract/record@1',
+        planId: plan.planId,
+        batch: i,
+        file,
+        docs: 1,
+        bytes: Buffer.byteLength(body),
+        sha256: sha256(body),
+        seconds: 0.1,
+        finishedAt: new Date().toISOString(),
+        host: hostname(),
+        pid: 1,
+      };
       await writeFile(join(out, `record-${pad(i)}.json`), JSON.stringify(record));
     }
     const planMtime = (await stat(planPath)).mtimeMs;
 
     const f = await faults(join(dir, 'fi'));
     const summaryPath = join(dir, 'summary.json');
-    const r = await spawnBin('extract-all', ['--out', out, '--resume', '--concurrency', '2', '--summary', summaryPath, ...FAST], { t, env: f.env(['hwm', 'renames']), timeout: 120_000 }).exited;
+    const r = await spawnBin(
+      'extract-all',
+      ['--out', out, '--resume', '--concurrency', '2', '--summary', summaryPath, ...FAST],
+      { t, env: f.env(['hwm', 'renames']), timeout: 120_000 },
+    ).exited;
     assert.equal(r.exitCode, 0, r.stderr);
     const s = await readJson(summaryPath);
     assert.equal(s.status, 'complete');
@@ -132,7 +185,9 @@ describe('memory', { timeout: 240_000 }, () => {
     assert.equal(s.docs, N);
     const orchestrator = Math.max(...peaks(f, 'all'));
     const renames = f.read('renames-all').trim().split('\n');
-    t.diagnostic(`${plan.batches.length} batches: planning ${planSeconds.toFixed(1)} s (plan.json ${((await stat(planPath)).size / MiB).toFixed(1)} MiB); resume checked ${N - leaveOut} batches (sha256) and ran ${s.batches.total - s.batches.resumed} in ${s.seconds} s; extract-all peak RSS ${orchestrator.toFixed(0)} MiB; files it published: ${renames.join(', ')}`);
+    t.diagnostic(
+      `${plan.batches.length} batches: planning ${planSeconds.toFixed(1)} s (plan.json ${((await stat(planPath)).size / MiB).toFixed(1)} MiB); resume checked ${N - leaveOut} batches (sha256) and ran ${s.batches.total - s.batches.resumed} in ${s.seconds} s; extract-all peak RSS ${orchestrator.toFixed(0)} MiB; files it published: ${renames.join(', ')}`,
+    );
     assert.ok(orchestrator < 150, `extract-all peak RSS ${orchestrator.toFixed(0)} MiB`);
     // the orchestrator publishes the manifest once and the summary once; the plan is never rewritten
     assert.deepEqual(renames.sort(), ['manifest.json', 'summary.json']);

@@ -5,8 +5,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { hasStackTrace, runBin, stderrLines } from '../helpers/cli.js';
-import { tmpDir } from '../helpers/tmp.js';
 import { mongoUri } from '../helpers/server.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 type Case = [cmd: string, args: string[], names: string[]];
 
@@ -20,9 +20,12 @@ async function runAll(cases: Case[], width = 4): Promise<string[]> {
       const r = await runBin(cmd, args, { env: { MONGO_URI: mongoUri(), NODE_OPTIONS: undefined }, timeout: 20_000 });
       const label = `${cmd} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
       const lines = stderrLines(r.stderr);
-      if (r.exitCode !== 2) problems.push(`${label}: exit ${r.exitCode}, expected 2; stderr: ${r.stderr.trim().slice(0, 300)}`);
-      else if (lines.length !== 1) problems.push(`${label}: ${lines.length} stderr lines, expected 1: ${r.stderr.slice(0, 300)}`);
-      else if (!names.some((n) => lines[0]!.includes(n))) problems.push(`${label}: message does not name ${names.join(' or ')}: ${lines[0]}`);
+      if (r.exitCode !== 2)
+        problems.push(`${label}: exit ${r.exitCode}, expected 2; stderr: ${r.stderr.trim().slice(0, 300)}`);
+      else if (lines.length !== 1)
+        problems.push(`${label}: ${lines.length} stderr lines, expected 1: ${r.stderr.slice(0, 300)}`);
+      else if (!names.some((n) => lines[0]!.includes(n)))
+        problems.push(`${label}: message does not name ${names.join(' or ')}: ${lines[0]}`);
       if (hasStackTrace(r.stderr) || hasStackTrace(r.stdout)) problems.push(`${label}: stack trace`);
     }
   };
@@ -39,7 +42,10 @@ test('invalid option values: exit 2, one line naming the option, no stack trace'
   // A directory held by a live run (this test process): a bad option must still be a usage error (2), not busy (7).
   const held = join(dir, 'held');
   await mkdir(held);
-  await writeFile(join(held, '.extract.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+  await writeFile(
+    join(held, '.extract.lock'),
+    JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }),
+  );
   const src = ['--db', 'd', '--collection', 'c'];
   let n = 0;
   // every extract-all case gets its own --out, except those aimed at the held directory
@@ -50,10 +56,12 @@ test('invalid option values: exit 2, one line naming the option, no stack trace'
     seconds: ['0', '-1', 'abc'],
   };
   const cases: Case[] = [];
-  for (const o of ['concurrency', 'batch-size', 'batches']) for (const v of bad.int!) cases.push(['extract-all', all([`--${o}`, v]), [`--${o}`]]);
+  for (const o of ['concurrency', 'batch-size', 'batches'])
+    for (const v of bad.int!) cases.push(['extract-all', all([`--${o}`, v]), [`--${o}`]]);
   for (const v of ['-1', 'abc', '1.5', '101']) cases.push(['extract-all', all(['--retries', v]), ['--retries']]);
   cases.push(['extract-all', all(['--concurrency', '100000']), ['--concurrency']]);
-  for (const o of ['retry-delay', 'batch-timeout', 'grace', 'connect-timeout']) for (const v of bad.seconds!) cases.push(['extract-all', all([`--${o}`, v]), [`--${o}`]]);
+  for (const o of ['retry-delay', 'batch-timeout', 'grace', 'connect-timeout'])
+    for (const v of bad.seconds!) cases.push(['extract-all', all([`--${o}`, v]), [`--${o}`]]);
   cases.push(
     ['extract-all', all(['--batch-size', '5', '--batches', '3']), ['--batch-size', '--batches']],
     ['extract-all', all(['--format', 'xml']), ['--format']],
@@ -75,7 +83,8 @@ test('invalid option values: exit 2, one line naming the option, no stack trace'
     ['extract-all', all(['--batch-size', '0'], held), ['--batch-size']],
     ['extract-all', all(['--concurrency', '0'], held), ['--concurrency']],
   );
-  for (const o of ['batch-size', 'batches']) for (const v of ['0', '-2', 'x']) cases.push(['extract-plan', [...src, '--out', out, `--${o}`, v], [`--${o}`]]);
+  for (const o of ['batch-size', 'batches'])
+    for (const v of ['0', '-2', 'x']) cases.push(['extract-plan', [...src, '--out', out, `--${o}`, v], [`--${o}`]]);
   cases.push(
     ['extract-plan', [...src, '--out', out, '--batch-size', '5', '--batches', '3'], ['--batch-size', '--batches']],
     ['extract-plan', [...src, '--out', out, '--plan-method', 'x'], ['--plan-method']],

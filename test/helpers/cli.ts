@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +76,11 @@ export interface Spawned {
  * Start bin/<name>.js and hand back the process, for tests that signal it or read its stdout themselves.
  * With `t`, the child is SIGKILLed when the test ends if it is still running.
  */
-export function spawnBin(name: string, args: readonly string[], options: RunOptions & { t?: { after(fn: () => unknown): void } } = {}): Spawned {
+export function spawnBin(
+  name: string,
+  args: readonly string[],
+  options: RunOptions & { t?: { after(fn: () => unknown): void } } = {},
+): Spawned {
   const child = spawn(process.execPath, [binPath(name), ...args], {
     cwd: options.cwd ?? repoRoot,
     env: childEnv(options.env),

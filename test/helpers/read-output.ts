@@ -30,7 +30,13 @@ export function parseOutput(data: Uint8Array | string, name = ''): Output {
   if (name.endsWith('.gz') && !gzip) throw new Error(`${name}: named .gz but not gzip data`);
   const text = Buffer.from(gzip ? gunzipSync(bytes) : bytes).toString('utf8');
   const plain = name.replace(/\.gz$/, '');
-  const format = plain.endsWith('.ndjson') ? 'ndjson' : plain.endsWith('.json') ? 'json' : text.trimStart().startsWith('[') ? 'json' : 'ndjson';
+  const format = plain.endsWith('.ndjson')
+    ? 'ndjson'
+    : plain.endsWith('.json')
+      ? 'json'
+      : text.trimStart().startsWith('[')
+        ? 'json'
+        : 'ndjson';
 
   let docs: Document[];
   if (format === 'json') {
@@ -42,7 +48,8 @@ export function parseOutput(data: Uint8Array | string, name = ''): Output {
     const lines = text === '' ? [] : text.slice(0, -1).split('\n');
     docs = lines.map((line, i) => {
       const v: unknown = JSON.parse(line);
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${name || 'output'}: line ${i + 1} is not a JSON object`);
+      if (v === null || typeof v !== 'object' || Array.isArray(v))
+        throw new Error(`${name || 'output'}: line ${i + 1} is not a JSON object`);
       return EJSON.parse(line, { relaxed: false }) as Document;
     });
   }

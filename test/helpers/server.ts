@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, before } from 'node:test';
-import { MongoClient, type Db } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 
 /** The test server's connection string (set by scripts/test.js, or by hand). */
 export function mongoUri(): string {
   const uri = process.env.MONGO_URI;
   if (!uri) {
-    throw new Error('MONGO_URI is not set: run the tests with `npm test` or `node scripts/test.js`, or export MONGO_URI');
+    throw new Error(
+      'MONGO_URI is not set: run the tests with `npm test` or `node scripts/test.js`, or export MONGO_URI',
+    );
   }
   return uri;
 }

@@ -26,14 +26,17 @@ export async function smallFilesystem(t: Cleanup, sizeKiB: number): Promise<{ di
   const dir = await mkdtemp(join(tmpdir(), 'mpe-tmpfs-'));
   let mounted = false;
   t.after(async () => {
-    if (mounted) await run('umount', [dir], { timeout: 10_000 }).catch(() => run('umount', ['-l', dir]).catch(() => {}));
+    if (mounted)
+      await run('umount', [dir], { timeout: 10_000 }).catch(() => run('umount', ['-l', dir]).catch(() => {}));
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   });
   try {
     await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir], { timeout: 10_000 });
     mounted = true;
   } catch (err) {
-    const why = String((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n')[0];
+    const why = String((err as { stderr?: string }).stderr || (err as Error).message)
+      .trim()
+      .split('\n')[0];
     return { skip: `cannot mount a ${sizeKiB} KiB tmpfs here: ${why}` };
   }
   return { dir };

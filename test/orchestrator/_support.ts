@@ -1,25 +1,31 @@
 // Shared by the orchestrator tests: running extract-all with a summary, reading an output directory, finding
 // extract-batch processes in /proc, preload scripts that make children misbehave, and a private FerretDB.
+
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Collection, Document } from 'mongodb';
-import { repoRoot, runBin, type RunOptions, type RunResult } from '../helpers/cli.js';
-import { idKey, idKeys, readOutput } from '../helpers/read-output.js';
+import { type RunOptions, type RunResult, repoRoot, runBin } from '../helpers/cli.js';
 import { COMMAND_OF_PROCESS, commandOf } from '../helpers/proc.js';
-import assert from 'node:assert/strict';
+import { idKey, idKeys, readOutput } from '../helpers/read-output.js';
 import type { Cleanup } from '../helpers/tmp.js';
 
 /** The JSON extract-all writes with --summary. */
 export type { Summary } from '../../src/orchestrator/summary.js';
+
 import type { Summary } from '../../src/orchestrator/summary.js';
 
 /** Flags that keep failure paths fast (the connect timeout is generous: a loaded machine must not turn into retries). */
 export const FAST = ['--retry-delay', '0.05', '--connect-timeout', '10', '--grace', '1', '--quiet'];
 
 /** Run extract-all to completion with `--summary FILE`; the summary is undefined when none was written. */
-export async function extractAll(args: readonly string[], summaryFile: string, options: RunOptions = {}): Promise<RunResult & { summary: Summary | undefined }> {
+export async function extractAll(
+  args: readonly string[],
+  summaryFile: string,
+  options: RunOptions = {},
+): Promise<RunResult & { summary: Summary | undefined }> {
   const r = await runBin('extract-all', [...args, '--summary', summaryFile], { timeout: 60_000, ...options });
   return { ...r, summary: await readSummary(summaryFile) };
 }
@@ -33,11 +39,18 @@ export async function readSummary(file: string): Promise<Summary | undefined> {
 }
 
 /** A readable account of a run, for assertion messages. */
-export const explain = (r: { exitCode?: number | null; signal?: string | null; stderr: string; summary?: Summary | undefined }): string =>
+export const explain = (r: {
+  exitCode?: number | null;
+  signal?: string | null;
+  stderr: string;
+  summary?: Summary | undefined;
+}): string =>
   `exit ${r.exitCode} signal ${r.signal}\nstderr:\n${r.stderr.slice(-3000)}\nsummary: ${JSON.stringify(r.summary, null, 1)?.slice(0, 3000)}`;
 
-export const dataFiles = (names: readonly string[]): string[] => names.filter((n) => /^batch-\d+\.(json|ndjson)(\.gz)?$/.test(n)).sort();
-export const recordFiles = (names: readonly string[]): string[] => names.filter((n) => /^record-\d+\.json$/.test(n)).sort();
+export const dataFiles = (names: readonly string[]): string[] =>
+  names.filter((n) => /^batch-\d+\.(json|ndjson)(\.gz)?$/.test(n)).sort();
+export const recordFiles = (names: readonly string[]): string[] =>
+  names.filter((n) => /^record-\d+\.json$/.test(n)).sort();
 export const tmpFiles = (names: readonly string[]): string[] => names.filter((n) => n.endsWith('.tmp'));
 
 /** Every `_id` in every batch file of `dir`, in file order (duplicates kept). */
@@ -64,7 +77,9 @@ export function duplicates(keys: readonly string[]): string[] {
 }
 
 /** Per record file: its mtime and the finishedAt it holds (what a rerun of that batch would change). */
-export async function recordStamps(dir: string): Promise<Map<string, { mtimeMs: number; finishedAt: string; pid: number }>> {
+export async function recordStamps(
+  dir: string,
+): Promise<Map<string, { mtimeMs: number; finishedAt: string; pid: number }>> {
   const out = new Map<string, { mtimeMs: number; finishedAt: string; pid: number }>();
   for (const f of recordFiles(await readdir(dir))) {
     const rec = JSON.parse(await readFile(join(dir, f), 'utf8')) as { finishedAt: string; pid: number };
@@ -151,9 +166,13 @@ export interface FerretServer {
 
 /** A FerretDB of this test's own (for tests that kill the server), stopped when the test ends; or why not. */
 export async function privateServer(t: Cleanup): Promise<FerretServer | { skip: string }> {
-  if (process.env.MPE_TEST_SERVER !== 'ferretdb') return { skip: 'needs a FerretDB binary (MPE_TEST_SERVER=ferretdb, set by scripts/test.js)' };
-  if (process.env.MPE_FERRETDB_BIN && !process.env.FERRETDB_BIN) process.env.FERRETDB_BIN = process.env.MPE_FERRETDB_BIN;
-  const mod = (await import(pathToFileURL(join(repoRoot, 'scripts', 'ferretdb.js')).href)) as { startFerretDB(o?: { port?: number }): Promise<FerretServer> };
+  if (process.env.MPE_TEST_SERVER !== 'ferretdb')
+    return { skip: 'needs a FerretDB binary (MPE_TEST_SERVER=ferretdb, set by scripts/test.js)' };
+  if (process.env.MPE_FERRETDB_BIN && !process.env.FERRETDB_BIN)
+    process.env.FERRETDB_BIN = process.env.MPE_FERRETDB_BIN;
+  const mod = (await import(pathToFileURL(join(repoRoot, 'scripts', 'ferretdb.js')).href)) as {
+    startFerretDB(o?: { port?: number }): Promise<FerretServer>;
+  };
   const server = await mod.startFerretDB();
   t.after(() => server.stop());
   return server;

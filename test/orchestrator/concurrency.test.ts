@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { spawnBin } from '../helpers/cli.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { FAST, batchProcesses, explain, preload, readSummary, seedNumbers } from './_support.js';
+import { batchProcesses, explain, FAST, preload, readSummary, seedNumbers } from './_support.js';
 
 const tdb = withDb('orch_concurrency');
 
@@ -39,11 +39,29 @@ test('-j 2: at most 2 children at any time (child timestamps, /proc samples, sum
   process.on('exit', () => fs.writeFileSync(base + '.end', String(now())));`,
   );
   const summaryFile = join(tmp, 'summary.json');
-  const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '40', '-j', '2', ...FAST, '--summary', summaryFile], {
-    t,
-    timeout: 60_000,
-    env: { NODE_OPTIONS: nodeOptions },
-  });
+  const run = spawnBin(
+    'extract-all',
+    [
+      '--db',
+      tdb.name,
+      '--collection',
+      'c',
+      '--out',
+      out,
+      '--batch-size',
+      '40',
+      '-j',
+      '2',
+      ...FAST,
+      '--summary',
+      summaryFile,
+    ],
+    {
+      t,
+      timeout: 60_000,
+      env: { NODE_OPTIONS: nodeOptions },
+    },
+  );
   let exited = false;
   void run.exited.then(() => (exited = true));
   let sampledMax = 0;
@@ -70,7 +88,9 @@ test('-j 2: at most 2 children at any time (child timestamps, /proc samples, sum
   );
   const overlap = maxOverlap(intervals);
   if (summary?.retries) t.diagnostic(`retries: ${r.stderr}`);
-  t.diagnostic(`children overlapping at most ${overlap}; /proc: at most ${sampledMax} in ${samples} samples; summary.maxConcurrent ${summary?.maxConcurrent}`);
+  t.diagnostic(
+    `children overlapping at most ${overlap}; /proc: at most ${sampledMax} in ${samples} samples; summary.maxConcurrent ${summary?.maxConcurrent}`,
+  );
   assert.ok(overlap <= 2, `${overlap} children ran at once`);
   assert.ok(sampledMax <= 2, `/proc showed ${sampledMax} children at once`);
   assert.ok((summary?.maxConcurrent ?? 99) <= 2);

@@ -8,7 +8,7 @@ import { runBin } from '../helpers/cli.js';
 import { idKeys } from '../helpers/read-output.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { FAST, dataFiles, duplicates, expectedKeys, explain, extractAll, idsInOutput, tmpFiles } from './_support.js';
+import { dataFiles, duplicates, expectedKeys, explain, extractAll, FAST, idsInOutput, tmpFiles } from './_support.js';
 
 const { Binary, Double, Int32, Long, ObjectId } = BSON;
 const tdb = withDb('orch_coverage');
@@ -34,7 +34,7 @@ function kinds(): Record<string, unknown[]> {
 }
 
 describe('extract-all: exactly-once coverage', () => {
-  let accepted: string[] = [];
+  const accepted: string[] = [];
 
   test('a mixed-_id collection: every _id exactly once, total = countDocuments, extract-verify agrees', async (t) => {
     const coll = tdb.db.collection('mixed');
@@ -55,7 +55,10 @@ describe('extract-all: exactly-once coverage', () => {
 
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const r = await extractAll(['--db', tdb.name, '--collection', 'mixed', '--out', out, '--batch-size', '40', '-j', '2', ...FAST], join(tmp, 'summary.json'));
+    const r = await extractAll(
+      ['--db', tdb.name, '--collection', 'mixed', '--out', out, '--batch-size', '40', '-j', '2', ...FAST],
+      join(tmp, 'summary.json'),
+    );
     assert.equal(r.exitCode, 0, explain(r));
     const want = await expectedKeys(coll);
     const count = await coll.countDocuments({});
@@ -70,7 +73,11 @@ describe('extract-all: exactly-once coverage', () => {
     const names = await readdir(out);
     assert.deepEqual(tmpFiles(names), []);
     assert.ok(!names.includes('.extract.lock'));
-    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { complete: boolean; docs: number; files: unknown[] };
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
+      complete: boolean;
+      docs: number;
+      files: unknown[];
+    };
     assert.equal(manifest.complete, true);
     assert.equal(manifest.docs, count);
     assert.equal(manifest.files.length, dataFiles(names).length);
@@ -86,7 +93,21 @@ describe('extract-all: exactly-once coverage', () => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const r = await extractAll(
-      ['--db', tdb.name, '--collection', 'mixed', '--out', out, '--query', JSON.stringify(filter), '--batch-size', '40', '-j', '2', ...FAST],
+      [
+        '--db',
+        tdb.name,
+        '--collection',
+        'mixed',
+        '--out',
+        out,
+        '--query',
+        JSON.stringify(filter),
+        '--batch-size',
+        '40',
+        '-j',
+        '2',
+        ...FAST,
+      ],
       join(tmp, 'summary.json'),
     );
     assert.equal(r.exitCode, 0, explain(r));
@@ -103,7 +124,10 @@ describe('extract-all: exactly-once coverage', () => {
     await tdb.db.createCollection('empty');
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const r = await extractAll(['--db', tdb.name, '--collection', 'empty', '--out', out, ...FAST], join(tmp, 'summary.json'));
+    const r = await extractAll(
+      ['--db', tdb.name, '--collection', 'empty', '--out', out, ...FAST],
+      join(tmp, 'summary.json'),
+    );
     assert.equal(r.exitCode, 0, explain(r));
     assert.equal(r.summary?.batches.total, 0);
     assert.equal(r.summary?.docs, 0);
@@ -114,7 +138,10 @@ describe('extract-all: exactly-once coverage', () => {
   test('a missing collection: exit 5, no batch files', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const r = await extractAll(['--db', tdb.name, '--collection', 'no_such_collection', '--out', out, ...FAST], join(tmp, 'summary.json'));
+    const r = await extractAll(
+      ['--db', tdb.name, '--collection', 'no_such_collection', '--out', out, ...FAST],
+      join(tmp, 'summary.json'),
+    );
     assert.equal(r.exitCode, 5, explain(r));
     assert.deepEqual(dataFiles(await readdir(out).catch(() => [])), []);
   });

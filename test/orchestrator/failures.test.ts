@@ -7,15 +7,15 @@ import { before, describe, test } from 'node:test';
 import { runBin, spawnBin } from '../helpers/cli.js';
 import { idKeys } from '../helpers/read-output.js';
 import { withDb } from '../helpers/server.js';
-import { tmpDir, type Cleanup } from '../helpers/tmp.js';
+import { type Cleanup, tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import {
-  FAST,
   dataFiles,
   duplicates,
   expectedKeys,
   explain,
   extractAll,
+  FAST,
   idsInOutput,
   preload,
   procStatusKiB,
@@ -32,11 +32,29 @@ const DOCS = 300;
 /** Run extract-all on `c` into `out`, sampling its VmHWM (which only grows: the last reading is its peak). */
 async function peakRun(t: Cleanup, out: string, env: Record<string, string>) {
   const summaryFile = `${out}.summary.json`;
-  const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '100', '-j', '2', ...FAST, '--summary', summaryFile], {
-    t,
-    timeout: 60_000,
-    env,
-  });
+  const run = spawnBin(
+    'extract-all',
+    [
+      '--db',
+      tdb.name,
+      '--collection',
+      'c',
+      '--out',
+      out,
+      '--batch-size',
+      '100',
+      '-j',
+      '2',
+      ...FAST,
+      '--summary',
+      summaryFile,
+    ],
+    {
+      t,
+      timeout: 60_000,
+      env,
+    },
+  );
   let exited = false;
   void run.exited.then(() => (exited = true));
   let peakKiB = 0;
@@ -55,7 +73,25 @@ describe('extract-all: failing children', () => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const summaryFile = join(tmp, 'summary.json');
-    const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST, '--summary', summaryFile], { t, timeout: 60_000 });
+    const run = spawnBin(
+      'extract-all',
+      [
+        '--db',
+        tdb.name,
+        '--collection',
+        'c',
+        '--out',
+        out,
+        '--batch-size',
+        '50',
+        '-j',
+        '2',
+        ...FAST,
+        '--summary',
+        summaryFile,
+      ],
+      { t, timeout: 60_000 },
+    );
     let done = false;
     void run.exited.then(() => (done = true));
     // A temporary file names the pid of the child writing it: kill that child mid-write.
@@ -70,13 +106,16 @@ describe('extract-all: failing children', () => {
             if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('extract-batch')) continue;
             process.kill(pid, 'SIGKILL');
             return { pid, batch: Number(m[1]) };
-          } catch {
-            continue; // finished meanwhile
-          }
+          } catch {}
         }
         return undefined;
       },
-      { what: 'a child writing a temporary file', timeout: 30_000, interval: 2, abortIf: () => (done ? 'extract-all exited' : undefined) },
+      {
+        what: 'a child writing a temporary file',
+        timeout: 30_000,
+        interval: 2,
+        abortIf: () => (done ? 'extract-all exited' : undefined),
+      },
     );
     t.diagnostic(`SIGKILLed pid ${victim.pid} writing batch ${victim.batch}`);
     const r = await run.exited;
@@ -95,7 +134,17 @@ describe('extract-all: failing children', () => {
   test('a batch that keeps failing: exit 1, the others complete, the summary names it; --resume then finishes without redoing the rest', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const plan = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '--quiet']);
+    const plan = await runBin('extract-plan', [
+      '--db',
+      tdb.name,
+      '--collection',
+      'c',
+      '--out',
+      out,
+      '--batch-size',
+      '50',
+      '--quiet',
+    ]);
     assert.equal(plan.exitCode, 0, plan.stderr);
     const BAD = 2;
     // A directory where batch 2's file must go: that batch fails (EISDIR) however often it is tried.
@@ -180,7 +229,10 @@ describe('extract-all: failing children', () => {
     assert.ok(peakKiB < 200 * 1024, `orchestrator peak RSS ${mb(peakKiB)}`);
     // Holding the flood would cost at least its size; reading it through a bounded tail costs only garbage not yet
     // collected (measured 30-60 MB here, not growing with the flood).
-    assert.ok(peakKiB - base.peakKiB < FLOOD_MB * 0.8 * 1024, `the flood cost the orchestrator ${mb(peakKiB - base.peakKiB)}`);
+    assert.ok(
+      peakKiB - base.peakKiB < FLOOD_MB * 0.8 * 1024,
+      `the flood cost the orchestrator ${mb(peakKiB - base.peakKiB)}`,
+    );
     assert.equal(summary?.status, 'complete');
     assert.equal(summary?.retries, 1);
     assert.equal(summary?.docs, DOCS);

@@ -9,21 +9,26 @@ import { spawnBin } from '../helpers/cli.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { FAST, batchProcesses, dataFiles, explain, extractAll, preload, readSummary, snapshot } from './_support.js';
+import { batchProcesses, dataFiles, explain, extractAll, FAST, preload, readSummary, snapshot } from './_support.js';
 
 const tdb = withDb('orch_refusals');
 
 describe('extract-all: output directory refusals', () => {
   before(async () => {
     for (const name of ['a', 'b']) {
-      await tdb.db.collection(name).insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, from: name })) as Document[]);
+      await tdb.db
+        .collection(name)
+        .insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, from: name })) as Document[]);
     }
   });
 
   test('a directory holding another plan, or a plan without --resume: exit 2, nothing touched', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const first = await extractAll(['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', '-j', '2', ...FAST], join(tmp, 's0.json'));
+    const first = await extractAll(
+      ['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', '-j', '2', ...FAST],
+      join(tmp, 's0.json'),
+    );
     assert.equal(first.exitCode, 0, explain(first));
     const before = await snapshot(out);
     assert.ok(dataFiles(Object.keys(before)).length >= 2);
@@ -32,7 +37,10 @@ describe('extract-all: output directory refusals', () => {
       ['other collection, --resume', ['--db', tdb.name, '--collection', 'b', '--out', out, '--resume']],
       ['other collection', ['--db', tdb.name, '--collection', 'b', '--out', out]],
       ['same collection, no --resume', ['--db', tdb.name, '--collection', 'a', '--out', out]],
-      ['other query, --resume', ['--db', tdb.name, '--collection', 'a', '--query', '{"_id":{"$lt":10}}', '--out', out, '--resume']],
+      [
+        'other query, --resume',
+        ['--db', tdb.name, '--collection', 'a', '--query', '{"_id":{"$lt":10}}', '--out', out, '--resume'],
+      ],
     ];
     for (const [what, args] of attempts) {
       const r = await extractAll([...args, ...FAST], join(tmp, 'refused.json'));
@@ -47,11 +55,17 @@ describe('extract-all: output directory refusals', () => {
       .collection('a')
       .aggregate([{ $sample: { size: 1 } }])
       .toArray()
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     if (hasSample) return t.skip('this server has $sample: nothing to refuse');
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const r = await extractAll(['--db', tdb.name, '--collection', 'a', '--out', out, '--plan-method', 'sample', ...FAST], join(tmp, 's.json'));
+    const r = await extractAll(
+      ['--db', tdb.name, '--collection', 'a', '--out', out, '--plan-method', 'sample', ...FAST],
+      join(tmp, 's.json'),
+    );
     assert.equal(r.exitCode, 2, explain(r));
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
@@ -72,18 +86,43 @@ describe('extract-all: output directory refusals', () => {
   while (!fs.existsSync(${JSON.stringify(release)}) && Date.now() < deadline) Atomics.wait(cell, 0, 0, 10);`,
     );
     const summaryFile = join(tmp, 's1.json');
-    const first = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', '-j', '2', ...FAST, '--summary', summaryFile], {
-      t,
-      timeout: 60_000,
-      env: { NODE_OPTIONS: nodeOptions },
-    });
+    const first = spawnBin(
+      'extract-all',
+      [
+        '--db',
+        tdb.name,
+        '--collection',
+        'a',
+        '--out',
+        out,
+        '--batch-size',
+        '50',
+        '-j',
+        '2',
+        ...FAST,
+        '--summary',
+        summaryFile,
+      ],
+      {
+        t,
+        timeout: 60_000,
+        env: { NODE_OPTIONS: nodeOptions },
+      },
+    );
     let exited = false;
     void first.exited.then(() => (exited = true));
-    await waitFor(() => batchProcesses(out).length > 0, { what: 'the first run’s children', timeout: 20_000, abortIf: () => (exited ? 'the first run exited' : undefined) });
+    await waitFor(() => batchProcesses(out).length > 0, {
+      what: 'the first run’s children',
+      timeout: 20_000,
+      abortIf: () => (exited ? 'the first run exited' : undefined),
+    });
     const held = await snapshot(out);
     assert.ok('.extract.lock' in held);
 
-    const second = await extractAll(['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', ...FAST], join(tmp, 's2.json'));
+    const second = await extractAll(
+      ['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', ...FAST],
+      join(tmp, 's2.json'),
+    );
     assert.equal(second.exitCode, 7, explain(second));
     assert.ok(!exited, 'the first run was still going');
     assert.deepEqual(await snapshot(out), held, 'the second run changed the directory');

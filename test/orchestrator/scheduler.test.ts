@@ -2,8 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ErrorCode } from '../../src/errors.js';
+import {
+  type AttemptResult,
+  type Launch,
+  type RunEvent,
+  runBatches,
+  type SchedulePolicy,
+} from '../../src/orchestrator/scheduler.js';
 import type { BatchRecord } from '../../src/output/record.js';
-import { type AttemptResult, type Launch, type RunEvent, runBatches, type SchedulePolicy } from '../../src/orchestrator/scheduler.js';
 
 const record = (index: number, docs = 10): BatchRecord => ({
   format: 'mongo-parallel-extract/record@1',
@@ -21,7 +27,10 @@ const record = (index: number, docs = 10): BatchRecord => ({
 
 const ok = (index: number): AttemptResult => ({ ok: true, record: record(index), seconds: 0.01 });
 
-const fail = (code: ErrorCode | undefined, more: Partial<Extract<AttemptResult, { ok: false }>> = {}): AttemptResult => ({
+const fail = (
+  code: ErrorCode | undefined,
+  more: Partial<Extract<AttemptResult, { ok: false }>> = {},
+): AttemptResult => ({
   ok: false,
   canceled: false,
   error: `failed with ${code}`,
@@ -105,7 +114,15 @@ describe('scheduler: attempts', () => {
     const asked: number[] = [];
     const waited: number[] = [];
     const f = fake(() => fail('FAILED'));
-    await run([0], f.launch, policy({ retryLimit: 3, backoffMs: (a) => (asked.push(a), a * 100), sleep: async (ms) => void waited.push(ms) }));
+    await run(
+      [0],
+      f.launch,
+      policy({
+        retryLimit: 3,
+        backoffMs: (a) => asked.push(a) * 0 + a * 100,
+        sleep: async (ms) => void waited.push(ms),
+      }),
+    );
     assert.deepEqual(asked, [1, 2, 3]);
     assert.deepEqual(waited, [100, 200, 300]);
   });

@@ -7,7 +7,17 @@ import { MongoClient } from 'mongodb';
 import { spawnBin } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { assertResumedExactlyOnce, explain, extractAll, privateServer, readSummary, recordFiles, recordStamps, seedNumbers, tmpFiles } from './_support.js';
+import {
+  assertResumedExactlyOnce,
+  explain,
+  extractAll,
+  privateServer,
+  readSummary,
+  recordFiles,
+  recordStamps,
+  seedNumbers,
+  tmpFiles,
+} from './_support.js';
 
 const DOCS = 400;
 
@@ -25,11 +35,29 @@ test('server killed after the first batch: exit 1 without trying every batch; re
   const out = join(tmp, 'out');
   const summaryFile = join(tmp, 's1.json');
   const flags = ['--retry-delay', '0.05', '--connect-timeout', '1', '--grace', '1', '--quiet'];
-  const run = spawnBin('extract-all', ['--db', 'stop', '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '1', ...flags, '--summary', summaryFile], {
-    t,
-    timeout: 60_000,
-    env: { MONGO_URI: server.uri },
-  });
+  const run = spawnBin(
+    'extract-all',
+    [
+      '--db',
+      'stop',
+      '--collection',
+      'c',
+      '--out',
+      out,
+      '--batch-size',
+      '50',
+      '-j',
+      '1',
+      ...flags,
+      '--summary',
+      summaryFile,
+    ],
+    {
+      t,
+      timeout: 60_000,
+      env: { MONGO_URI: server.uri },
+    },
+  );
   let exited = false;
   void run.exited.then(() => (exited = true));
   await waitFor(async () => recordFiles(await readdir(out).catch(() => [] as string[])).length > 0, {
@@ -56,7 +84,9 @@ test('server killed after the first batch: exit 1 without trying every batch; re
   await server.restart();
   const before = await recordStamps(out);
   assert.equal(before.size, s1.batches.done);
-  const r2 = await extractAll(['--out', out, '--resume', '-j', '2', ...flags], join(tmp, 's2.json'), { env: { MONGO_URI: server.uri } });
+  const r2 = await extractAll(['--out', out, '--resume', '-j', '2', ...flags], join(tmp, 's2.json'), {
+    env: { MONGO_URI: server.uri },
+  });
   assert.equal(r2.exitCode, 0, explain(r2));
   assert.equal(r2.summary?.batches.resumed, s1.batches.done);
   assert.equal(r2.summary?.docs, DOCS);

@@ -9,7 +9,20 @@ import { idKeys } from '../helpers/read-output.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { assertResumedExactlyOnce, batchProcesses, duplicates, explain, extractAll, FAST, idsInOutput, processAlive, recordFiles, recordStamps, seedNumbers, tmpFiles } from './_support.js';
+import {
+  assertResumedExactlyOnce,
+  batchProcesses,
+  duplicates,
+  explain,
+  extractAll,
+  FAST,
+  idsInOutput,
+  processAlive,
+  recordFiles,
+  recordStamps,
+  seedNumbers,
+  tmpFiles,
+} from './_support.js';
 
 const tdb = withDb('orch_signals');
 const DOCS = 400;
@@ -20,7 +33,11 @@ describe('extract-all: signals', () => {
   test('SIGINT mid-run: exit 130, no orphans, no temporary files, no lock; then --resume completes', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST], { t, timeout: 60_000 });
+    const run = spawnBin(
+      'extract-all',
+      ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST],
+      { t, timeout: 60_000 },
+    );
     let exited = false;
     void run.exited.then(() => (exited = true));
     const seen = new Set<number>();
@@ -31,7 +48,12 @@ describe('extract-all: signals', () => {
         const names = await readdir(out).catch(() => [] as string[]);
         return recordFiles(names).length > 0 && tmpFiles(names).length > 0 && batchProcesses(out).length > 0;
       },
-      { what: 'a finished batch and a child writing', timeout: 30_000, interval: 2, abortIf: () => (exited ? 'extract-all exited' : undefined) },
+      {
+        what: 'a finished batch and a child writing',
+        timeout: 30_000,
+        interval: 2,
+        abortIf: () => (exited ? 'extract-all exited' : undefined),
+      },
     );
     for (const p of batchProcesses(out)) seen.add(p.pid);
     run.child.kill('SIGINT');
@@ -55,15 +77,23 @@ describe('extract-all: signals', () => {
   test('extract-all SIGKILLed mid-run (its children orphaned): --resume at once takes over and the result is exactly complete', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST], { t, timeout: 60_000 });
+    const run = spawnBin(
+      'extract-all',
+      ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST],
+      { t, timeout: 60_000 },
+    );
     let exited = false;
     void run.exited.then(() => (exited = true));
-    await waitFor(async () => recordFiles(await readdir(out).catch(() => [] as string[])).length > 0 && batchProcesses(out).length > 0, {
-      what: 'a finished batch and a running child',
-      timeout: 30_000,
-      interval: 2,
-      abortIf: () => (exited ? 'extract-all exited' : undefined),
-    });
+    await waitFor(
+      async () =>
+        recordFiles(await readdir(out).catch(() => [] as string[])).length > 0 && batchProcesses(out).length > 0,
+      {
+        what: 'a finished batch and a running child',
+        timeout: 30_000,
+        interval: 2,
+        abortIf: () => (exited ? 'extract-all exited' : undefined),
+      },
+    );
     run.child.kill('SIGKILL');
     await run.exited;
     const orphans = batchProcesses(out).map((p) => p.pid);
@@ -75,7 +105,11 @@ describe('extract-all: signals', () => {
     const r = await extractAll(['--out', out, '--resume', '-j', '2', ...FAST], join(tmp, 's2.json'));
     assert.equal(r.exitCode, 0, explain(r));
     assert.equal(r.summary?.docs, DOCS);
-    await waitFor(() => orphans.every((pid) => !processAlive(pid)), { what: 'the orphans to finish', timeout: 30_000, interval: 20 });
+    await waitFor(() => orphans.every((pid) => !processAlive(pid)), {
+      what: 'the orphans to finish',
+      timeout: 30_000,
+      interval: 20,
+    });
     // Whatever the orphans did meanwhile, the directory holds every document once and checks out.
     const got = idKeys(await idsInOutput(out));
     assert.deepEqual(duplicates(got), []);
@@ -88,7 +122,8 @@ describe('extract-all: signals', () => {
 
   test('SIGINT while the _id index is walked (in the planning worker): exit 130, no plan, no lock', async (t) => {
     const coll = tdb.db.collection('walk');
-    for (let k = 0; k < 20_000; k += 5_000) await coll.insertMany(Array.from({ length: 5_000 }, (_, i) => ({ _id: k + i })) as never[]);
+    for (let k = 0; k < 20_000; k += 5_000)
+      await coll.insertMany(Array.from({ length: 5_000 }, (_, i) => ({ _id: k + i })) as never[]);
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const marker = join(tmp, 'walking');
@@ -105,14 +140,23 @@ if (!w.isMainThread && w.workerData && w.workerData.task === 'plan') {
   require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');
 }`,
     );
-    const run = spawnBin('extract-all', ['--db', tdb.name, '--collection', 'walk', '--out', out, '--batch-size', '10', ...FAST], {
-      t,
-      timeout: 60_000,
-      env: { NODE_OPTIONS: `--require ${preload}` },
-    });
+    const run = spawnBin(
+      'extract-all',
+      ['--db', tdb.name, '--collection', 'walk', '--out', out, '--batch-size', '10', ...FAST],
+      {
+        t,
+        timeout: 60_000,
+        env: { NODE_OPTIONS: `--require ${preload}` },
+      },
+    );
     let exited = false;
     void run.exited.then(() => (exited = true));
-    await waitFor(() => existsSync(marker), { what: 'the planning worker to start', timeout: 30_000, interval: 2, abortIf: () => (exited ? 'extract-all exited' : undefined) });
+    await waitFor(() => existsSync(marker), {
+      what: 'the planning worker to start',
+      timeout: 30_000,
+      interval: 2,
+      abortIf: () => (exited ? 'extract-all exited' : undefined),
+    });
     run.child.kill('SIGINT');
     const r = await run.exited;
     assert.doesNotMatch(r.stderr, /planned \d+ batch/);

@@ -1,4 +1,3 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -6,13 +5,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { BSON, type Document } from 'mongodb';
-import type { OutputOptions } from '../../src/plan/model.js';
 import { EXACT_READ } from '../../src/db/read-options.js';
-import { createDocSink, type DocSink } from '../../src/output/writers.js';
 import { createFastSink } from '../../src/output/fast-writer.js';
-import { V, benchFields, edgeDocs, encodeDoc, generateCorpus } from '../fixtures/bson-corpus.js';
+import { createDocSink, type DocSink } from '../../src/output/writers.js';
+import type { OutputOptions } from '../../src/plan/model.js';
+import { benchFields, edgeDocs, encodeDoc, generateCorpus, V } from '../fixtures/bson-corpus.js';
 
 interface Written {
   bytes: Buffer;
@@ -68,8 +68,10 @@ async function assertSameFile(output: OutputOptions, raw: Buffer[], what: string
     const e = output.gzip ? gunzipSync(expected.bytes) : expected.bytes;
     let i = 0;
     while (i < a.length && a[i] === e[i]) i++;
-    assert.fail(`${label(output)} ${what}: files differ at ${i} (of ${e.length}/${a.length}${output.gzip ? ' uncompressed' : ''}):\n` +
-      `  expected …${JSON.stringify(e.subarray(Math.max(0, i - 40), i + 40).toString())}\n  actual   …${JSON.stringify(a.subarray(Math.max(0, i - 40), i + 40).toString())}`);
+    assert.fail(
+      `${label(output)} ${what}: files differ at ${i} (of ${e.length}/${a.length}${output.gzip ? ' uncompressed' : ''}):\n` +
+        `  expected …${JSON.stringify(e.subarray(Math.max(0, i - 40), i + 40).toString())}\n  actual   …${JSON.stringify(a.subarray(Math.max(0, i - 40), i + 40).toString())}`,
+    );
   }
   assert.deepEqual(actual.result, expected.result, `${label(output)} ${what}: reported bytes/sha256`);
   assert.equal(actual.result.bytes, actual.bytes.length);
@@ -87,7 +89,10 @@ for (const output of OPTIONS) {
     await assertSameFile(output, [], 'empty');
     await assertSameFile(output, [encodeDoc(benchFields(0))], 'one document');
     await assertSameFile(output, [encodeDoc([])], 'one empty document');
-    const big = encodeDoc([['s', V.string('x"é\n'.repeat(400_000))], ['b', V.binary(0, Buffer.alloc(300_000, 7))]]);
+    const big = encodeDoc([
+      ['s', V.string('x"é\n'.repeat(400_000))],
+      ['b', V.binary(0, Buffer.alloc(300_000, 7))],
+    ]);
     const small = corpus.slice(0, 50);
     await assertSameFile(output, [...small, big, ...small, big, big, ...small], 'big documents');
   });
@@ -112,7 +117,10 @@ test('writing to files (chunks reused once written): same files as createDocSink
       const docs = [...edges, ...(output.gzip ? corpus.slice(0, 3000) : corpus)];
       const files: Buffer[] = [];
       const reported: { bytes: number; sha256: string }[] = [];
-      for (const [name, make] of [['ref', createDocSink], ['fast', createFastSink]] as const) {
+      for (const [name, make] of [
+        ['ref', createDocSink],
+        ['fast', createFastSink],
+      ] as const) {
         const path = join(dir, `${name}-${label(output).replace(/\//g, '-')}`);
         const dest = createWriteStream(path, { highWaterMark: 1 << 20 });
         const sink = make(dest, output);
@@ -162,10 +170,20 @@ test('destroy() fails the pipeline', async () => {
 
 test('memory stays bounded: 300k documents through the sink grow the RSS by less than 64 MB', async () => {
   // ~400 bytes of text each: 300k of them (~120 MB) would not fit under the bound if the sink accumulated them.
-  const variants = Array.from({ length: 64 }, (_, i) => encodeDoc([['_id', V.int32(i)], ['s', V.string(`value ${i} `.repeat(40))], ['d', V.date(1700000000000 + i)]]));
+  const variants = Array.from({ length: 64 }, (_, i) =>
+    encodeDoc([
+      ['_id', V.int32(i)],
+      ['s', V.string(`value ${i} `.repeat(40))],
+      ['d', V.date(1700000000000 + i)],
+    ]),
+  );
   // A file stream (chunks are reused once written) with and without gzip, and a stream that is not a file
   // (it gets fresh chunks, which the garbage collector reclaims).
-  for (const [gzip, toFile] of [[false, true], [true, true], [false, false]] as const) {
+  for (const [gzip, toFile] of [
+    [false, true],
+    [true, true],
+    [false, false],
+  ] as const) {
     const output: OutputOptions = { format: 'json', ejson: 'relaxed', gzip };
     let bytes = 0;
     const dest = toFile

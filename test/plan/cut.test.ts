@@ -83,7 +83,7 @@ describe('BatchCutter', () => {
     assert.deepEqual(batches[0]!.types, ['null', 'undefined']);
   });
 
-  test('the last batch also takes every unseen class\'s supported $type aliases, in BSON order; no other batch does', () => {
+  test("the last batch also takes every unseen class's supported $type aliases, in BSON order; no other batch does", () => {
     const unsupported = new Set(['minKey', 'maxKey', 'decimal', 'symbol', 'dbPointer', 'javascriptWithScope']);
     const { batches } = cut([1, 2, 3, 4], 2, (a) => !unsupported.has(a));
     assert.equal(batches.length, 2);
@@ -92,7 +92,19 @@ describe('BatchCutter', () => {
     assert.equal(last.class, 'number');
     assert.equal(last.min, 3);
     assert.equal(last.max, undefined);
-    assert.deepEqual(last.alsoTypes, ['null', 'undefined', 'string', 'object', 'binData', 'objectId', 'bool', 'date', 'timestamp', 'regex', 'javascript']);
+    assert.deepEqual(last.alsoTypes, [
+      'null',
+      'undefined',
+      'string',
+      'object',
+      'binData',
+      'objectId',
+      'bool',
+      'date',
+      'timestamp',
+      'regex',
+      'javascript',
+    ]);
     // the seen class keeps only its supported aliases too
     assert.deepEqual(batches[0]!.types, ['double', 'int', 'long']);
   });
@@ -119,7 +131,22 @@ describe('BatchCutter', () => {
     assert.equal(batches.length, 14);
     assert.deepEqual(
       batches.map((b) => b.class),
-      ['minKey', 'null', 'number', 'string', 'object', 'binData', 'objectId', 'bool', 'date', 'timestamp', 'regex', 'javascript', 'javascriptWithScope', 'maxKey'],
+      [
+        'minKey',
+        'null',
+        'number',
+        'string',
+        'object',
+        'binData',
+        'objectId',
+        'bool',
+        'date',
+        'timestamp',
+        'regex',
+        'javascript',
+        'javascriptWithScope',
+        'maxKey',
+      ],
     );
     assert.deepEqual(batches[13]!.alsoTypes, ['dbPointer']);
   });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
-import { batchFilter, idCondition, projection } from '../../src/plan/query.js';
-import type { Batch } from '../../src/plan/model.js';
 import { parseFields } from '../../src/cli/options/values.js';
+import type { Batch } from '../../src/plan/model.js';
+import { batchFilter, idCondition, projection } from '../../src/plan/query.js';
 
 const { Int32, Long, ObjectId } = BSON;
 
@@ -16,7 +16,7 @@ const batch = (min?: unknown, max?: unknown, types: string[] = NUMBER_TYPES): Ba
 };
 
 describe('idCondition', () => {
-  test('closed on both sides: $gte min, $lt max (range operators keep to the bounds\' type class)', () => {
+  test("closed on both sides: $gte min, $lt max (range operators keep to the bounds' type class)", () => {
     assert.deepEqual(idCondition(batch(10, 20)), { $gte: 10, $lt: 20 });
   });
 
@@ -72,7 +72,9 @@ describe('batchFilter', () => {
 
   test('a batch and a query: combined with $and, the query untouched', () => {
     const q = { status: 'A', n: { $gt: 3 } };
-    assert.deepEqual(batchFilter(batch(1, 2), q), { $and: [{ status: 'A', n: { $gt: 3 } }, { _id: { $gte: 1, $lt: 2 } }] });
+    assert.deepEqual(batchFilter(batch(1, 2), q), {
+      $and: [{ status: 'A', n: { $gt: 3 } }, { _id: { $gte: 1, $lt: 2 } }],
+    });
     assert.deepEqual(q, { status: 'A', n: { $gt: 3 } });
   });
 
@@ -89,12 +91,23 @@ describe('batchFilter', () => {
 });
 
 describe('the last batch also takes unseen types', () => {
-  const last = { index: 3, class: 'number', types: ['double', 'int', 'long'], min: 10, estimatedDocs: 5, alsoTypes: ['string', 'objectId'] };
+  const last = {
+    index: 3,
+    class: 'number',
+    types: ['double', 'int', 'long'],
+    min: 10,
+    estimatedDocs: 5,
+    alsoTypes: ['string', 'objectId'],
+  };
   test('its range or those types, with $or', () => {
-    assert.deepEqual(batchFilter(last, null), { $or: [{ _id: { $gte: 10 } }, { _id: { $type: ['string', 'objectId'] } }] });
+    assert.deepEqual(batchFilter(last, null), {
+      $or: [{ _id: { $gte: 10 } }, { _id: { $type: ['string', 'objectId'] } }],
+    });
   });
   test('the user query narrows both sides', () => {
-    assert.deepEqual(batchFilter(last, { a: 1 }), { $and: [{ a: 1 }, { $or: [{ _id: { $gte: 10 } }, { _id: { $type: ['string', 'objectId'] } }] }] });
+    assert.deepEqual(batchFilter(last, { a: 1 }), {
+      $and: [{ a: 1 }, { $or: [{ _id: { $gte: 10 } }, { _id: { $type: ['string', 'objectId'] } }] }],
+    });
   });
   test('an empty list adds nothing', () => {
     assert.deepEqual(batchFilter({ ...last, alsoTypes: [] }, null), { _id: { $gte: 10 } });

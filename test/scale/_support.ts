@@ -65,7 +65,11 @@ export interface MakeResult {
 }
 
 /** Run make; never rejects. */
-export async function make(args: readonly string[], env: Record<string, string>, timeout = 120_000): Promise<MakeResult> {
+export async function make(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeout = 120_000,
+): Promise<MakeResult> {
   try {
     const { stdout, stderr } = await run('make', [...args], { env, timeout, maxBuffer: 16 << 20 });
     return { code: 0, stdout, stderr };

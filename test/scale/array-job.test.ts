@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { recordFileName } from '../../src/output/layout.js';
+import { readPlan } from '../../src/output/plan-store.js';
 import { runBin, spawnBin } from '../helpers/cli.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { readPlan } from '../../src/output/plan-store.js';
-import { recordFileName } from '../../src/output/layout.js';
-import { ENGINE_VARS, duplicates, engineEnv, idsInCollection, idsInOutput, leftovers, seed } from './_support.js';
+import { duplicates, ENGINE_VARS, engineEnv, idsInCollection, idsInOutput, leftovers, seed } from './_support.js';
 
 const tdb = withDb('scale_array');
 
@@ -21,7 +21,11 @@ test('array job: N independent extract-batch processes by engine index, one SIGK
   const out = join(tmp, 'out');
   const planPath = join(out, 'plan.json');
 
-  const planned = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'docs', '--out', out, '--batch-size', '600'], { timeout: 120_000 });
+  const planned = await runBin(
+    'extract-plan',
+    ['--db', tdb.name, '--collection', 'docs', '--out', out, '--batch-size', '600'],
+    { timeout: 120_000 },
+  );
   assert.equal(planned.exitCode, 0, planned.stderr);
   const plan = await readPlan(planPath);
   const n = plan.batches.length;
@@ -33,7 +37,11 @@ test('array job: N independent extract-batch processes by engine index, one SIGK
   const twice = (victim + 1) % n;
   const varFor = (i: number) => ENGINE_VARS[i % ENGINE_VARS.length]!;
 
-  const killed = spawnBin('extract-batch', ['--plan', planPath], { env: engineEnv(varFor(victim), victim), timeout: 120_000, t });
+  const killed = spawnBin('extract-batch', ['--plan', planPath], {
+    env: engineEnv(varFor(victim), victim),
+    timeout: 120_000,
+    t,
+  });
   const tmpName = new RegExp(`^\\.batch-0*${victim}\\.json\\.${killed.pid}-[0-9a-f]{8}\\.tmp$`);
   await waitFor(async () => (await readdir(out)).some((f) => tmpName.test(f)), {
     what: `batch ${victim} to open its temporary file`,
@@ -47,13 +55,26 @@ test('array job: N independent extract-batch processes by engine index, one SIGK
   assert.ok(!(await readdir(out)).includes(recordFileName(plan, victim)), 'a killed batch left a record');
 
   // Every index once (the victim again), and one index a second time at the same moment.
-  const runs = [...plan.batches.map((b) => ({ index: b.index, via: varFor(b.index) })), { index: twice, via: varFor(twice + 1) }];
-  const results = await Promise.all(runs.map((r) => runBin('extract-batch', ['--plan', planPath], { env: engineEnv(r.via, r.index), timeout: 120_000 }).then((res) => ({ ...r, res }))));
+  const runs = [
+    ...plan.batches.map((b) => ({ index: b.index, via: varFor(b.index) })),
+    { index: twice, via: varFor(twice + 1) },
+  ];
+  const results = await Promise.all(
+    runs.map((r) =>
+      runBin('extract-batch', ['--plan', planPath], { env: engineEnv(r.via, r.index), timeout: 120_000 }).then(
+        (res) => ({ ...r, res }),
+      ),
+    ),
+  );
   for (const { index, via, res } of results) {
     assert.equal(res.exitCode, 0, `batch ${index} via ${via}: ${res.stderr}`);
     assert.match(res.stderr, new RegExp(`batch ${index} \\(from ${via}\\)`), 'says which variable gave the index');
   }
-  assert.deepEqual(new Set(results.map((r) => r.via)), new Set(ENGINE_VARS), 'each engine variable is used at least once');
+  assert.deepEqual(
+    new Set(results.map((r) => r.via)),
+    new Set(ENGINE_VARS),
+    'each engine variable is used at least once',
+  );
 
   const verify = await runBin('extract-verify', ['--plan', planPath, '--json'], { timeout: 60_000 });
   assert.equal(verify.exitCode, 0, verify.stderr + verify.stdout);
@@ -69,21 +90,28 @@ test('array job: N independent extract-batch processes by engine index, one SIGK
 
   // What the SIGKILL leaves behind is only the victim's hidden temporary file (extract-all --resume removes it).
   const left = await leftovers(out);
-  assert.ok(left.every((f) => tmpName.test(f)), `unexpected leftovers: ${left.join(', ')}`);
+  assert.ok(
+    left.every((f) => tmpName.test(f)),
+    `unexpected leftovers: ${left.join(', ')}`,
+  );
 });
 
 test('an index outside the plan, or none at all, is refused before connecting', async (t) => {
   const coll = tdb.db.collection('small');
   await seed(coll, 10, 10);
   const out = join(await tmpDir(t), 'out');
-  const planned = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'small', '--out', out], { timeout: 60_000 });
+  const planned = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'small', '--out', out], {
+    timeout: 60_000,
+  });
   assert.equal(planned.exitCode, 0, planned.stderr);
   const planPath = join(out, 'plan.json');
   const n = (await readPlan(planPath)).batches.length;
   const tooBig = await runBin('extract-batch', ['--plan', planPath], { env: engineEnv('SLURM_ARRAY_TASK_ID', n) });
   assert.equal(tooBig.exitCode, 2, tooBig.stderr);
   assert.match(tooBig.stderr, /SLURM_ARRAY_TASK_ID: expected a batch number from 0 to/);
-  const none = await runBin('extract-batch', ['--plan', planPath], { env: { JOB_COMPLETION_INDEX: undefined, SLURM_ARRAY_TASK_ID: undefined, AWS_BATCH_JOB_ARRAY_INDEX: undefined } });
+  const none = await runBin('extract-batch', ['--plan', planPath], {
+    env: { JOB_COMPLETION_INDEX: undefined, SLURM_ARRAY_TASK_ID: undefined, AWS_BATCH_JOB_ARRAY_INDEX: undefined },
+  });
   assert.equal(none.exitCode, 2, none.stderr);
   assert.match(none.stderr, /--batch K, or one of JOB_COMPLETION_INDEX/);
 });

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { batchFileName, recordFileName } from '../../src/output/layout.js';
+import { readPlan } from '../../src/output/plan-store.js';
 import { binPath, childEnv, repoRoot, runBin } from '../helpers/cli.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { readPlan } from '../../src/output/plan-store.js';
-import { batchFileName, recordFileName } from '../../src/output/layout.js';
 import { duplicates, engineEnv, idsInCollection, idsInOutput, leftovers, make, makeMissing, seed } from './_support.js';
 
 const tdb = withDb('scale_make');
@@ -22,15 +22,25 @@ test('make -j 2 over the generated fragment, in a directory named with space, $,
   const out = join(tmp, 'ex port $HOME #1:a');
   const mk = join(out, 'batches.mk');
 
-  const planned = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'docs', '--out', out, '--batch-size', '500', '--emit', 'make'], { timeout: 120_000 });
+  const planned = await runBin(
+    'extract-plan',
+    ['--db', tdb.name, '--collection', 'docs', '--out', out, '--batch-size', '500', '--emit', 'make'],
+    { timeout: 120_000 },
+  );
   assert.equal(planned.exitCode, 0, planned.stderr);
   const plan = await readPlan(join(out, 'plan.json'));
   const n = plan.batches.length;
   assert.ok(n >= 4, `${n} batches`);
 
   // As a user who has not installed the package globally would: point EXTRACT_* at the built commands.
-  assert.ok(!/\s/.test(process.execPath + binPath('extract-batch')), 'test assumes no spaces in the node and repo paths');
-  const vars = [`EXTRACT_BATCH=${process.execPath} ${binPath('extract-batch')}`, `EXTRACT_VERIFY=${process.execPath} ${binPath('extract-verify')}`];
+  assert.ok(
+    !/\s/.test(process.execPath + binPath('extract-batch')),
+    'test assumes no spaces in the node and repo paths',
+  );
+  const vars = [
+    `EXTRACT_BATCH=${process.execPath} ${binPath('extract-batch')}`,
+    `EXTRACT_VERIFY=${process.execPath} ${binPath('extract-verify')}`,
+  ];
   // No engine index in the environment: the Makefile passes --batch itself.
   const env = childEnv(engineEnv('JOB_COMPLETION_INDEX', 0));
   delete env.JOB_COMPLETION_INDEX;
@@ -55,10 +65,18 @@ test('make -j 2 over the generated fragment, in a directory named with space, $,
   // Interrupted after the data file and before the record (what a SIGKILL between the two renames leaves): redone.
   const k = plan.batches[1]!.index;
   await rm(join(out, recordFileName(plan, k)));
-  assert.equal((await make(['-q', '-f', mk, ...vars], env)).code, 1, 'make -q: a batch without a record looks up to date');
+  assert.equal(
+    (await make(['-q', '-f', mk, ...vars], env)).code,
+    1,
+    'make -q: a batch without a record looks up to date',
+  );
   const redo = await make(['-j', '2', '-f', mk, ...vars], env);
   assert.equal(redo.code, 0, redo.stderr);
-  assert.deepEqual(redo.stdout.match(/--batch \d+/g), [`--batch ${String(k).padStart(5, '0')}`], `only batch ${k} runs:\n${redo.stdout}`);
+  assert.deepEqual(
+    redo.stdout.match(/--batch \d+/g),
+    [`--batch ${String(k).padStart(5, '0')}`],
+    `only batch ${k} runs:\n${redo.stdout}`,
+  );
   // A data file deleted since: redone too.
   await rm(join(out, batchFileName(plan, k)));
   const redo2 = await make(['-f', mk, ...vars], env);
@@ -74,7 +92,11 @@ test('make -j 2 over the generated fragment, in a directory named with space, $,
   const failed = await make(['-j', '2', '-f', mk, ...vars], env);
   assert.notEqual(failed.code, 0, 'make succeeded although a batch failed');
   assert.match(failed.stderr, /is a directory/);
-  assert.match(failed.stderr, new RegExp(`record-0*${bad}\\.json|batch-0*${bad}\\.json`), 'make names the failed target');
+  assert.match(
+    failed.stderr,
+    new RegExp(`record-0*${bad}\\.json|batch-0*${bad}\\.json`),
+    'make names the failed target',
+  );
   const names = await readdir(out);
   assert.ok(!names.includes(recordFileName(plan, bad)), 'a failed batch left a record');
   assert.ok((await stat(join(out, batchFileName(plan, bad)))).isDirectory(), 'make deleted or replaced the directory');
@@ -90,10 +112,28 @@ test('make -j 2 over the generated fragment, in a directory named with space, $,
 
 test('--emit make refuses a directory make cannot name, before planning', async (t) => {
   const tmp = await tmpDir(t);
-  const r = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'docs', '--out', join(tmp, 'a;b'), '--emit', 'make']);
+  const r = await runBin('extract-plan', [
+    '--db',
+    tdb.name,
+    '--collection',
+    'docs',
+    '--out',
+    join(tmp, 'a;b'),
+    '--emit',
+    'make',
+  ]);
   assert.equal(r.exitCode, 2, r.stderr);
   assert.match(r.stderr, /cannot hold safely/);
-  const other = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'docs', '--out', join(tmp, 'x'), '--emit', 'ninja']);
+  const other = await runBin('extract-plan', [
+    '--db',
+    tdb.name,
+    '--collection',
+    'docs',
+    '--out',
+    join(tmp, 'x'),
+    '--emit',
+    'ninja',
+  ]);
   assert.equal(other.exitCode, 2);
   assert.match(other.stderr, /--emit: expected make/);
 });
@@ -106,10 +146,17 @@ test('--makefile puts the fragment elsewhere; it still names the output director
   const tmp = await tmpDir(t);
   const out = join(tmp, 'out');
   const mk = join(tmp, 'elsewhere.mk');
-  const r = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'few', '--out', out, '--emit', 'make', '--makefile', mk], { timeout: 60_000 });
+  const r = await runBin(
+    'extract-plan',
+    ['--db', tdb.name, '--collection', 'few', '--out', out, '--emit', 'make', '--makefile', mk],
+    { timeout: 60_000 },
+  );
   assert.equal(r.exitCode, 0, r.stderr);
   assert.ok(!(await readdir(out)).includes('batches.mk'));
-  const vars = [`EXTRACT_BATCH=${process.execPath} ${binPath('extract-batch')}`, `EXTRACT_VERIFY=${process.execPath} ${binPath('extract-verify')}`];
+  const vars = [
+    `EXTRACT_BATCH=${process.execPath} ${binPath('extract-batch')}`,
+    `EXTRACT_VERIFY=${process.execPath} ${binPath('extract-verify')}`,
+  ];
   const env = childEnv();
   const m = await make(['-C', tmp, '-f', mk, ...vars, 'verify'], env);
   assert.equal(m.code, 0, m.stderr);
@@ -127,7 +174,13 @@ test('examples/Makefile.batches and examples/Makefile work as their comments say
 
   const batches = join(repoRoot, 'examples', 'Makefile.batches');
   const outB = join(tmp, 'by-batch');
-  const vars = [...common, `OUT=${outB}`, `EXTRACT_PLAN=${cmd('extract-plan')}`, `EXTRACT_BATCH=${cmd('extract-batch')}`, `EXTRACT_VERIFY=${cmd('extract-verify')}`];
+  const vars = [
+    ...common,
+    `OUT=${outB}`,
+    `EXTRACT_PLAN=${cmd('extract-plan')}`,
+    `EXTRACT_BATCH=${cmd('extract-batch')}`,
+    `EXTRACT_VERIFY=${cmd('extract-verify')}`,
+  ];
   const first = await make(['-j', '2', '-f', batches, ...vars, 'verify'], env);
   assert.equal(first.code, 0, first.stderr + first.stdout);
   assert.match(first.stderr, /extract-verify: complete/);
@@ -136,7 +189,13 @@ test('examples/Makefile.batches and examples/Makefile work as their comments say
 
   const single = join(repoRoot, 'examples', 'Makefile');
   const outS = join(tmp, 'all', 'examples');
-  const sv = [...common, `OUT=${outS}`, 'JOBS=2', `EXTRACT_ALL=${cmd('extract-all')}`, `EXTRACT_VERIFY=${cmd('extract-verify')}`];
+  const sv = [
+    ...common,
+    `OUT=${outS}`,
+    'JOBS=2',
+    `EXTRACT_ALL=${cmd('extract-all')}`,
+    `EXTRACT_VERIFY=${cmd('extract-verify')}`,
+  ];
   const noUri = await make(['-f', single, ...sv], childEnv({ MONGO_URI: undefined }));
   assert.notEqual(noUri.code, 0);
   assert.match(noUri.stderr, /set MONGO_URI/);
@@ -148,7 +207,17 @@ test('examples/Makefile.batches and examples/Makefile work as their comments say
   assert.equal(twice.code, 0, twice.stderr);
   assert.match(twice.stdout, /Nothing to be done/);
   // A failure: no stamp, and make reports extract-all's code.
-  const bad = await make(['-f', single, ...common, 'COLLECTION=no_such_collection', `OUT=${join(tmp, 'bad')}`, `EXTRACT_ALL=${cmd('extract-all')}`], env);
+  const bad = await make(
+    [
+      '-f',
+      single,
+      ...common,
+      'COLLECTION=no_such_collection',
+      `OUT=${join(tmp, 'bad')}`,
+      `EXTRACT_ALL=${cmd('extract-all')}`,
+    ],
+    env,
+  );
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /Error 5/);
   await assert.rejects(stat(`${join(tmp, 'bad')}.done`));

@@ -4,19 +4,27 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { makeShellWord, makeTarget, makeUnsafe, renderMakefile } from '../../src/output/makefile.js';
 import { batchFileName, recordFileName } from '../../src/output/layout.js';
+import { makeShellWord, makeTarget, makeUnsafe, renderMakefile } from '../../src/output/makefile.js';
 import type { PlanFile } from '../../src/plan/model.js';
 import { childEnv } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { make, makeMissing } from './_support.js';
 
-const planOf = (count: number, output: PlanFile['output'] = { format: 'json', ejson: 'relaxed', gzip: false }): PlanFile =>
+const planOf = (
+  count: number,
+  output: PlanFile['output'] = { format: 'json', ejson: 'relaxed', gzip: false },
+): PlanFile =>
   ({
     planId: 'unit',
     source: { db: 'd', collection: 'c' },
     output,
-    batches: Array.from({ length: count }, (_, index) => ({ index, class: 'number', types: ['int'], estimatedDocs: 1 })),
+    batches: Array.from({ length: count }, (_, index) => ({
+      index,
+      class: 'number',
+      types: ['int'],
+      estimatedDocs: 1,
+    })),
   }) as unknown as PlanFile;
 
 test('makeTarget escapes space, #, : and $ for target lists', () => {
@@ -41,7 +49,8 @@ test('paths make cannot hold are refused with the reason', () => {
     assert.throws(() => makeTarget(bad), /cannot hold safely/);
     assert.throws(() => renderMakefile(planOf(1), { dir: bad }), /cannot hold safely/);
   }
-  for (const ok of ['/a b', '/a#b', '/a:b', '/a$b', "/a'b", '/a"b', '/a~b', '/ü/ñ']) assert.equal(makeUnsafe(ok), undefined, ok);
+  for (const ok of ['/a b', '/a#b', '/a:b', '/a$b', "/a'b", '/a"b', '/a~b', '/ü/ñ'])
+    assert.equal(makeUnsafe(ok), undefined, ok);
 });
 
 test('one target pair per batch, named as layout.ts names them; all, verify, .DELETE_ON_ERROR, variables', () => {
@@ -58,13 +67,20 @@ test('one target pair per batch, named as layout.ts names them; all, verify, .DE
     }
     assert.equal(text.match(/\$\(MPE_OUT\)\/record-\d+\.json/g)?.length, count);
     const ext = batchFileName(plan, 0).replace(/^batch-\d+/, '');
-    assert.ok(text.includes(`$(MPE_OUT)/batch-%${ext} $(MPE_OUT)/record-%.json: $(MPE_PLAN)\n\t$(EXTRACT_BATCH) --plan $(MPE_PLAN_SH) --batch $*`));
+    assert.ok(
+      text.includes(
+        `$(MPE_OUT)/batch-%${ext} $(MPE_OUT)/record-%.json: $(MPE_PLAN)\n\t$(EXTRACT_BATCH) --plan $(MPE_PLAN_SH) --batch $*`,
+      ),
+    );
     assert.match(text, /^EXTRACT_BATCH \?= extract-batch$/m);
     assert.match(text, /^EXTRACT_VERIFY \?= extract-verify$/m);
     assert.match(text, /^\.DELETE_ON_ERROR:$/m);
     assert.match(text, /^all: \$\(MPE_RECORDS\) \$\(MPE_BATCH_FILES\)$/m);
     assert.match(text, /^verify: all\n\t\$\(EXTRACT_VERIFY\) --plan \$\(MPE_PLAN_SH\)$/m);
-    const rules = text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const rules = text
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
     assert.doesNotMatch(rules, /MONGO_URI|mongodb(\+srv)?:/, 'no connection string in the Makefile');
     // `all` is the first rule: the default goal.
     assert.equal(text.match(/^[^\s#.$][^=\n]*:(?!=)/m)?.[0], 'all:');
@@ -83,12 +99,16 @@ test('GNU make runs the generated rules with every odd character delivered intac
   await writeFile(join(dir, 'batches.mk'), renderMakefile(plan, { dir }));
   // A stand-in for extract-batch: writes the data file, then the record, where --plan says.
   const fake = join(tmp, 'fake-batch.sh');
-  await writeFile(fake, '#!/bin/sh\nd=$(dirname "$2"); printf "%s\\n" "$2" > "$d/batch-$4.json"; echo "{}" > "$d/record-$4.json"\n');
+  await writeFile(
+    fake,
+    '#!/bin/sh\nd=$(dirname "$2"); printf "%s\\n" "$2" > "$d/batch-$4.json"; echo "{}" > "$d/record-$4.json"\n',
+  );
   await chmod(fake, 0o755);
   const env = childEnv();
   const r = await make(['-j', '3', '-f', join(dir, 'batches.mk'), `EXTRACT_BATCH=${fake}`], env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  for (let i = 0; i < 3; i++) assert.equal(await readFile(join(dir, batchFileName(plan, i)), 'utf8'), join(dir, 'plan.json') + '\n');
+  for (let i = 0; i < 3; i++)
+    assert.equal(await readFile(join(dir, batchFileName(plan, i)), 'utf8'), join(dir, 'plan.json') + '\n');
   const q = await make(['-q', '-f', join(dir, 'batches.mk')], env);
   assert.equal(q.code, 0, 'a second make would do something');
   const v = await make(['-s', '-f', join(dir, 'batches.mk'), 'EXTRACT_VERIFY=printf %s', 'verify'], env);

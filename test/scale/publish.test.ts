@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openAtomic } from '../../src/output/atomic-file.js';
 import { batchPath } from '../../src/output/layout.js';
@@ -24,14 +24,20 @@ async function publishOne(dir: string, content: string, pauseMs = 0): Promise<vo
   const file = await openAtomic(batchPath(dir, plan, 0));
   await file.handle.writeFile(content);
   if (pauseMs) await sleep(pauseMs);
-  await publishBatch(dir, plan, 0, file, () => makeRecord(plan, 0, { docs: 1, bytes: Buffer.byteLength(content), sha256: sha(content), seconds: 0 }));
+  await publishBatch(dir, plan, 0, file, () =>
+    makeRecord(plan, 0, { docs: 1, bytes: Buffer.byteLength(content), sha256: sha(content), seconds: 0 }),
+  );
 }
 
 test('concurrent publishers of one batch: the record always describes the data file on disk', async (t) => {
   const dir = await tmpDir(t);
   for (let round = 0; round < 25; round++) {
     // different sizes too, so that even the size-only check would notice a mix-up
-    await Promise.all([0, 1, 2, 3].map((w) => publishOne(dir, `[{"round":${round},"writer":${w}}${' '.repeat(w * 7)}]`, Math.random() * 3)));
+    await Promise.all(
+      [0, 1, 2, 3].map((w) =>
+        publishOne(dir, `[{"round":${round},"writer":${w}}${' '.repeat(w * 7)}]`, Math.random() * 3),
+      ),
+    );
     const check = await checkBatch(dir, plan, 0, { hash: true });
     assert.ok(check.ok, `round ${round}: ${check.ok ? '' : check.reason}`);
   }
@@ -56,7 +62,10 @@ test('a lock left by a dead process, a stale lock and an empty old lock are take
   const dir = await tmpDir(t);
   const path = publishLockPath(dir, plan, 0);
   // 1. same host, dead pid (a publisher SIGKILLed inside its critical section)
-  await writeFile(path, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), at: new Date().toISOString(), nonce: 'dead' }) + '\n');
+  await writeFile(
+    path,
+    JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), at: new Date().toISOString(), nonce: 'dead' }) + '\n',
+  );
   await publishOne(dir, '[1]');
   assert.ok((await checkBatch(dir, plan, 0, { hash: true })).ok);
   // 2. another host (another pod), older than the stale limit
@@ -65,7 +74,14 @@ test('a lock left by a dead process, a stale lock and an empty old lock are take
   await utimes(path, old, old);
   const file = await openAtomic(batchPath(dir, plan, 0));
   await file.handle.writeFile('[2]');
-  await publishBatch(dir, plan, 0, file, () => makeRecord(plan, 0, { docs: 1, bytes: 3, sha256: sha('[2]'), seconds: 0 }), { staleMs: 1_000 });
+  await publishBatch(
+    dir,
+    plan,
+    0,
+    file,
+    () => makeRecord(plan, 0, { docs: 1, bytes: 3, sha256: sha('[2]'), seconds: 0 }),
+    { staleMs: 1_000 },
+  );
   assert.equal(await readFile(batchPath(dir, plan, 0), 'utf8'), '[2]');
   // 3. empty (its writer died between creating and filling it), a few seconds old
   await writeFile(path, '');
@@ -73,5 +89,8 @@ test('a lock left by a dead process, a stale lock and an empty old lock are take
   await publishOne(dir, '[3]');
   assert.equal(await readFile(batchPath(dir, plan, 0), 'utf8'), '[3]');
   assert.ok((await checkBatch(dir, plan, 0, { hash: true })).ok);
-  assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('.')), []);
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.startsWith('.')),
+    [],
+  );
 });

@@ -8,14 +8,32 @@ export const RETRY_DELAY = 1;
 export const GRACE = 5;
 
 export const WRITER = {
-  writer: { kind: 'string', describe: 'How batches are written (the same bytes either way; see README)', choices: WRITERS, default: WRITERS[0] },
+  writer: {
+    kind: 'string',
+    describe: 'How batches are written (the same bytes either way; see README)',
+    choices: WRITERS,
+    default: WRITERS[0],
+  },
 } satisfies OptionSpecs;
 
 export const RUNNING = {
-  concurrency: { kind: 'number', alias: 'j', describe: 'Batches at once', default: `${availableParallelism()} (available cores)` },
+  concurrency: {
+    kind: 'number',
+    alias: 'j',
+    describe: 'Batches at once',
+    default: `${availableParallelism()} (available cores)`,
+  },
   retries: { kind: 'number', describe: 'Attempts after the first for a failed batch', default: RETRIES },
-  'retry-delay': { kind: 'number', describe: 'Base seconds of the exponential backoff between attempts (with jitter)', default: RETRY_DELAY },
-  'batch-timeout': { kind: 'number', describe: 'Seconds a batch may run before it is stopped and retried', default: 'none' },
+  'retry-delay': {
+    kind: 'number',
+    describe: 'Base seconds of the exponential backoff between attempts (with jitter)',
+    default: RETRY_DELAY,
+  },
+  'batch-timeout': {
+    kind: 'number',
+    describe: 'Seconds a batch may run before it is stopped and retried',
+    default: 'none',
+  },
   grace: { kind: 'number', describe: 'Seconds between SIGTERM and SIGKILL when stopping a child', default: GRACE },
   ...WRITER,
   resume: { kind: 'boolean', describe: 'Reuse the plan in --out; skip batches whose files and records check out' },

@@ -1,5 +1,5 @@
-import { DEFAULT_BATCH_SIZE, type PlanMethodName, type PlanRequest, type Selection } from '../../plan/model.js';
 import { usage } from '../../errors.js';
+import { DEFAULT_BATCH_SIZE, type PlanMethodName, type PlanRequest, type Selection } from '../../plan/model.js';
 import type { OptionSpecs } from './declare.js';
 import { choice, FORMATS, intOption, MODES, parseFields, parseOutput, parseQuery, required } from './values.js';
 
@@ -13,7 +13,12 @@ export const SOURCE = {
 
 /** How it is written. */
 export const FORMAT = {
-  format: { kind: 'string', describe: 'json: one JSON array per file; ndjson: one document per line', choices: FORMATS, default: FORMATS[0] },
+  format: {
+    kind: 'string',
+    describe: 'json: one JSON array per file; ndjson: one document per line',
+    choices: FORMATS,
+    default: FORMATS[0],
+  },
   ejson: { kind: 'string', describe: 'Extended JSON mode; canonical is type-exact', choices: MODES, default: MODES[0] },
   gzip: { kind: 'boolean', describe: 'gzip every batch file' },
 } satisfies OptionSpecs;
@@ -23,18 +28,30 @@ const METHODS: readonly PlanMethodName[] = ['auto', 'scan', 'sample'];
 /** How the collection is cut into batches. */
 export const PLANNING = {
   'batch-size': { kind: 'number', describe: 'Documents per batch', default: DEFAULT_BATCH_SIZE },
-  batches: { kind: 'number', describe: 'About this many batches instead of --batch-size (one more per extra _id type)' },
-  'plan-method': { kind: 'string', describe: 'How batch bounds are found: scan walks the _id index, sample uses $sample (MongoDB only)', choices: METHODS, default: METHODS[0] },
+  batches: {
+    kind: 'number',
+    describe: 'About this many batches instead of --batch-size (one more per extra _id type)',
+  },
+  'plan-method': {
+    kind: 'string',
+    describe: 'How batch bounds are found: scan walks the _id index, sample uses $sample (MongoDB only)',
+    choices: METHODS,
+    default: METHODS[0],
+  },
   snapshot: {
     kind: 'boolean',
-    describe: 'Read every batch at one point in time (MongoDB 5.0+ replica set or sharded cluster; finish within minSnapshotHistoryWindowInSeconds, default 300 s)',
+    describe:
+      'Read every batch at one point in time (MongoDB 5.0+ replica set or sharded cluster; finish within minSnapshotHistoryWindowInSeconds, default 300 s)',
   },
 } satisfies OptionSpecs;
 
 /** The source, filter, fields and output format: what decides the bytes of the files. */
 export function selection(a: Record<string, unknown>): Selection {
   return {
-    source: { db: required('db', a.db, '(the database)'), collection: required('collection', a.collection, '(the collection)') },
+    source: {
+      db: required('db', a.db, '(the database)'),
+      collection: required('collection', a.collection, '(the collection)'),
+    },
     query: parseQuery(a.query as string | undefined),
     fields: parseFields(a.fields as string | undefined),
     output: parseOutput(a as { format?: string; ejson?: string; gzip?: boolean }),

@@ -24,7 +24,9 @@ export function parseFields(text: string | undefined): string[] | null {
   if (text === undefined) return null;
   const fields = text.split(',').map((f) => f.trim());
   if (fields.some((f) => f === '' || f.startsWith('$') || f.includes('..') || f.endsWith('.') || f.startsWith('.'))) {
-    throw usage(`--fields: expected comma-separated field paths such as "name,address.city", got ${JSON.stringify(text)}`);
+    throw usage(
+      `--fields: expected comma-separated field paths such as "name,address.city", got ${JSON.stringify(text)}`,
+    );
   }
   return fields.filter((f) => f !== '_id');
 }
@@ -46,9 +48,19 @@ export function parseOutput(a: { format?: string; ejson?: string; gzip?: boolean
 }
 
 /** A whole number in [min, max]; `undefined` stays undefined. */
-export function intOption(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function intOption(
+  option: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`;
     throw usage(`--${option}: expected a whole number${range}, got ${JSON.stringify(value)}`);
@@ -59,8 +71,14 @@ export function intOption(option: string, value: unknown, min: number, max = Num
 /** Seconds > 0 (fractions allowed). */
 export function secondsOption(option: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isFinite(n) || n <= 0) throw usage(`--${option}: expected a number of seconds > 0, got ${JSON.stringify(value)}`);
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value)
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isFinite(n) || n <= 0)
+    throw usage(`--${option}: expected a number of seconds > 0, got ${JSON.stringify(value)}`);
   return n;
 }
 
