@@ -14,7 +14,22 @@ import { type Progress, progressObserver } from './progress.js';
 import { runBatches } from './scheduler.js';
 import { buildSummary, type Summary } from './summary.js';
 
-export interface ExtractAllRequest {
+/** How the batches of a run are run. */
+export interface RunSettings {
+  /** Batches at once. */
+  concurrency: number;
+  /** Attempts after the first for a failed batch. */
+  retryLimit: number;
+  /** Base seconds of the backoff between attempts. */
+  retryDelay: number;
+  /** Seconds a batch may run before it is stopped and retried; undefined: no limit. */
+  batchTimeout: number | undefined;
+  /** Seconds between SIGTERM and SIGKILL when a child is stopped. */
+  graceSeconds: number;
+  writer: WriterName;
+}
+
+export interface ExtractAllRequest extends RunSettings {
   destination: Destination;
   /** What to plan; undefined with --resume: everything comes from the destination's plan. */
   request: PlanRequest | undefined;
@@ -23,13 +38,6 @@ export interface ExtractAllRequest {
   resume: boolean;
   uri: string;
   connectTimeout: number;
-  concurrency: number;
-  retryLimit: number;
-  /** Base seconds of the backoff between attempts. */
-  retryDelay: number;
-  batchTimeout: number | undefined;
-  graceSeconds: number;
-  writer: WriterName;
 }
 
 export interface ExtractAllDeps {

@@ -92,6 +92,95 @@ const summarize = (f: Failure): AttemptSummary => ({
   stderrTail: f.stderrTail,
 });
 
+/** One run's state: what the failure policy looks at between attempts. */
+class Run {
+  stopped: string | undefined;
+  connectFailures = 0;
+  running = 0;
+  maxRunning = 0;
+  retried = 0;
+  private readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly emit: (e: RunEvent) => void;
+
+  constructor(
+    private readonly launch: Launch,
+    private readonly policy: SchedulePolicy,
+    private readonly signal: AbortSignal,
+    onEvent: ((e: RunEvent) => void) | undefined,
+  ) {
+    this.wait = policy.sleep ?? defaultSleep;
+    this.emit = onEvent ?? (() => {});
+  }
+
+  private stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = reason;
+    this.emit({ type: 'stopped', reason });
+  }
+
+  /** After a failed attempt: whether another one may follow. */
+  private judge(index: number, f: Failure): boolean {
+    if (f.code === 'CONNECT') {
+      this.connectFailures++;
+      if (this.connectFailures >= this.policy.connectFailuresToStop) {
+        this.stop(
+          `${this.connectFailures} connection failures in a row (${f.error}); stopped launching batches — rerun with --resume when the server is back`,
+        );
+      }
+    }
+    if (f.code && PERMANENT.has(f.code)) {
+      // no retry can fix it; when the cause is not this batch's alone, stop launching others
+      if (f.global) this.stop(`batch ${index}: ${f.error} (stopped launching batches)`);
+      return false;
+    }
+    return true;
+  }
+
+  private async attempt(index: number, attempt: number): Promise<AttemptResult> {
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    this.emit({ type: 'start', index, attempt });
+    try {
+      return await this.launch(index, attempt, this.signal, (docs) => this.emit({ type: 'docs', index, docs }));
+    } finally {
+      this.running--;
+    }
+  }
+
+  /** Batch `index` through its attempts, in its slot. */
+  async batch(index: number): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { index, status: 'not-run', attempts: [] };
+    for (let attempt = 1; attempt <= this.policy.retryLimit + 1; attempt++) {
+      if (this.stopped || this.signal.aborted) break;
+      const r = await this.attempt(index, attempt);
+      if (r.ok) {
+        this.connectFailures = 0;
+        outcome.status = 'done';
+        outcome.record = r.record;
+        this.emit({ type: 'done', index, attempt, record: r.record, seconds: r.seconds });
+        return outcome;
+      }
+      if (r.canceled || this.signal.aborted) return outcome;
+      outcome.attempts.push(summarize(r));
+      const again = this.judge(index, r);
+      if (!again || attempt > this.policy.retryLimit || this.stopped) break;
+      const waitMs = this.policy.backoffMs(attempt);
+      this.retried++;
+      this.emit({ type: 'retry', index, attempt, error: r.error, waitMs });
+      try {
+        await this.wait(waitMs, this.signal);
+      } catch {
+        return outcome; // interrupted while waiting
+      }
+    }
+    if (outcome.attempts.length > 0) {
+      outcome.status = 'failed';
+      this.emit({ type: 'failed', index, attempts: outcome.attempts.length, error: outcome.attempts.at(-1)!.error });
+    }
+    return outcome;
+  }
+}
+
 /**
  * Run the pending batches, at most `concurrency` at once. Retries happen inside the batch's slot (re-queuing into
  * the same limiter could deadlock). Every outcome is collected; nothing rejects.
@@ -108,78 +197,7 @@ export async function runBatches(
   o: { signal: AbortSignal; onEvent?: (e: RunEvent) => void },
 ): Promise<ScheduleResult> {
   const limit = pLimit(policy.concurrency);
-  const wait = policy.sleep ?? defaultSleep;
-  const emit = o.onEvent ?? (() => {});
-  let stopped: string | undefined;
-  let connectFailures = 0;
-  let running = 0;
-  let maxRunning = 0;
-  let retried = 0;
-
-  const stop = (reason: string) => {
-    if (stopped) return;
-    stopped = reason;
-    emit({ type: 'stopped', reason });
-  };
-
-  /** After a failed attempt: whether another one may follow. */
-  const judge = (index: number, f: Failure): boolean => {
-    if (f.code === 'CONNECT') {
-      connectFailures++;
-      if (connectFailures >= policy.connectFailuresToStop) {
-        stop(
-          `${connectFailures} connection failures in a row (${f.error}); stopped launching batches — rerun with --resume when the server is back`,
-        );
-      }
-    }
-    if (f.code && PERMANENT.has(f.code)) {
-      // no retry can fix it; when the cause is not this batch's alone, stop launching others
-      if (f.global) stop(`batch ${index}: ${f.error} (stopped launching batches)`);
-      return false;
-    }
-    return true;
-  };
-
-  const runOne = async (index: number): Promise<BatchOutcome> => {
-    const outcome: BatchOutcome = { index, status: 'not-run', attempts: [] };
-    for (let attempt = 1; attempt <= policy.retryLimit + 1; attempt++) {
-      if (stopped || o.signal.aborted) break;
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      emit({ type: 'start', index, attempt });
-      let r: AttemptResult;
-      try {
-        r = await launch(index, attempt, o.signal, (docs) => emit({ type: 'docs', index, docs }));
-      } finally {
-        running--;
-      }
-      if (r.ok) {
-        connectFailures = 0;
-        outcome.status = 'done';
-        outcome.record = r.record;
-        emit({ type: 'done', index, attempt, record: r.record, seconds: r.seconds });
-        return outcome;
-      }
-      if (r.canceled || o.signal.aborted) return outcome;
-      outcome.attempts.push(summarize(r));
-      const again = judge(index, r);
-      if (!again || attempt > policy.retryLimit || stopped) break;
-      const waitMs = policy.backoffMs(attempt);
-      retried++;
-      emit({ type: 'retry', index, attempt, error: r.error, waitMs });
-      try {
-        await wait(waitMs, o.signal);
-      } catch {
-        return outcome; // interrupted while waiting
-      }
-    }
-    if (outcome.attempts.length > 0) {
-      outcome.status = 'failed';
-      emit({ type: 'failed', index, attempts: outcome.attempts.length, error: outcome.attempts.at(-1)!.error });
-    }
-    return outcome;
-  };
-
-  const outcomes = await Promise.all(pending.map((index) => limit(() => runOne(index))));
-  return { outcomes, stopped, maxRunning, retried };
+  const run = new Run(launch, policy, o.signal, o.onEvent);
+  const outcomes = await Promise.all(pending.map((index) => limit(() => run.batch(index))));
+  return { outcomes, stopped: run.stopped, maxRunning: run.maxRunning, retried: run.retried };
 }

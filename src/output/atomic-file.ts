@@ -7,7 +7,7 @@ import { outputError } from '../errors.js';
 import { pidAlive } from '../pid.js';
 
 /** Temporary names carry the writer's pid so a later run can tell a dead writer's leftovers from a live one's. */
-const TMP_RE = /^\.(.+)\.(\d+)-[0-9a-f]{8}\.tmp$/;
+export const TMP_FILE = /^\.(.+)\.(\d+)-[0-9a-f]{8}\.tmp$/;
 
 export const tmpNameFor = (finalPath: string): string =>
   join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
@@ -108,7 +108,7 @@ async function syncDir(dir: string): Promise<void> {
 export async function removeStaleTemps(dir: string): Promise<number> {
   let removed = 0;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = TMP_RE.exec(name);
+    const m = TMP_FILE.exec(name);
     if (m && !pidAlive(Number(m[2]))) {
       await unlink(join(dir, name)).then(
         () => removed++,

@@ -18,6 +18,13 @@ export const batchFileName = (plan: Pick<PlanFile, 'batches' | 'output'>, index:
 export const recordFileName = (plan: Pick<PlanFile, 'batches'>, index: number): string =>
   `record-${pad(plan, index)}.json`;
 
+/** A batch's data file name (any format), as batchFileName makes it. */
+export const DATA_FILE = /^batch-\d+\.(json|ndjson)(\.gz)?$/;
+/** A batch's record file name, as recordFileName makes it. */
+export const RECORD_FILE = /^record-\d+\.json$/;
+/** Either, or a name that looks like one: a directory holding such files holds another export. */
+export const BATCH_OR_RECORD = /^(batch|record)-\d+/;
+
 export const batchPath = (dir: string, plan: Pick<PlanFile, 'batches' | 'output'>, index: number): string =>
   join(dir, batchFileName(plan, index));
 export const recordPath = (dir: string, plan: Pick<PlanFile, 'batches'>, index: number): string =>

@@ -5,14 +5,11 @@ import type { PlanFile } from '../plan/model.js';
 import { openAtomic, removeStaleTemps, writeFileAtomic } from './atomic-file.js';
 import type { BatchWriter, Destination, DestinationLock } from './destination.js';
 import { acquireLock } from './dir-lock.js';
-import { batchPath, MANIFEST_FILE, PLAN_FILE } from './layout.js';
+import { BATCH_OR_RECORD, batchPath, MANIFEST_FILE, PLAN_FILE } from './layout.js';
 import type { Manifest } from './manifest.js';
 import { readPlanIn, writePlan } from './plan-store.js';
 import { publishBatch } from './publish.js';
 import { checkBatch, readRecord } from './record.js';
-
-/** Names of batch data files and records: `batch-00001.json`, `record-00001.json`, … */
-const BATCH_FILE = /^(batch|record)-\d+/;
 
 /** An export in a local directory: every file appears by rename, so nothing partial ever has a final name. */
 export class LocalDestination implements Destination {
@@ -50,7 +47,7 @@ export class LocalDestination implements Destination {
   }
 
   async strayBatchFiles(): Promise<string[]> {
-    return (await readdir(this.location)).filter((n) => BATCH_FILE.test(n));
+    return (await readdir(this.location)).filter((n) => BATCH_OR_RECORD.test(n));
   }
 
   removeStale(): Promise<number> {

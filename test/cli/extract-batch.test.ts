@@ -7,6 +7,7 @@ import { BSON, type Document, MongoClient } from 'mongodb';
 import { EXIT } from '../../src/errors.js';
 import { hasStackTrace, type RunOptions, type RunResult, runBin, spawnBin, stderrLines } from '../helpers/cli.js';
 import { canonical, idKeys, type Output, parseOutput, readOutput } from '../helpers/read-output.js';
+import { sourceArgs } from '../helpers/run.js';
 import { closedPort, mongoUri, withDb } from '../helpers/server.js';
 import { smallFilesystem, tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -463,7 +464,7 @@ async function startBigExport(
 ): Promise<{ p: ReturnType<typeof spawnBin>; out: string; tmp: string }> {
   await seedBig();
   const out = join(dir, 'big.json');
-  const p = spawnBin('extract-batch', ['--db', server.name, '--collection', 'big', '--out', out], { t });
+  const p = spawnBin('extract-batch', [...sourceArgs(server.name, 'big', out)], { t });
   const tmpName = new RegExp(`^\\.big\\.json\\.${p.pid}-[0-9a-f]{8}\\.tmp$`);
   const tmp = await waitFor(async () => (await readdir(dir)).find((n) => tmpName.test(n)), {
     what: `.big.json.${p.pid}-xxxxxxxx.tmp in ${dir}`,
@@ -610,14 +611,7 @@ describe('extract-batch: bad input', () => {
 
   test('missing database: exit 5, no file', async (t) => {
     const dir = await tmpDir(t);
-    const r = await runBin('extract-batch', [
-      '--db',
-      `${server.name}_missing`,
-      '--collection',
-      'mixed',
-      '--out',
-      join(dir, 'x.json'),
-    ]);
+    const r = await runBin('extract-batch', [...sourceArgs(`${server.name}_missing`, 'mixed', join(dir, 'x.json'))]);
     assertFails(r, EXIT.NOT_FOUND, /database/);
     assert.deepEqual(await readdir(dir), []);
   });

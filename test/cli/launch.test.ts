@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { execa } from 'execa';
 import { childCommand } from '../../src/orchestrator/child.js';
 import { BATCH_BUNDLE, BUNDLE, childEnv, LAUNCHER, repoRoot } from '../helpers/cli.js';
+import { sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -121,19 +122,7 @@ describe('bin/launch.cjs', () => {
     const dir = join(await tmpDir(t), 'cache');
     const env = { MPE_CODE_CACHE_DIR: dir };
     const run = (collection = 'c') =>
-      launch(
-        [
-          'extract-batch',
-          '--db',
-          tdb.name,
-          '--collection',
-          collection,
-          '--out',
-          join(dir, '..', 'out.json'),
-          '--quiet',
-        ],
-        env,
-      );
+      launch(['extract-batch', ...sourceArgs(tdb.name, collection, join(dir, '..', 'out.json')), '--quiet'], env);
     const files = () => readdirSync(dir).filter((n) => n.endsWith('.v8cache'));
 
     assert.equal((await launch(['extract-batch', '--help'], env)).exitCode, 0);

@@ -1,12 +1,11 @@
-// Support for the hardening suite: fault injection into real child processes through a NODE_OPTIONS preload,
-// and process / file inspection. No hooks in src/: the preload patches the driver's cursor in the child only.
-import { createHash } from 'node:crypto';
+// Support for the hardening suite: fault injection into real child processes through a NODE_OPTIONS preload.
+// No hooks in src/: the preload patches the driver's cursor in the child only.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_BUNDLE, BUNDLE } from '../helpers/cli.js';
-import { COMMAND_OF_PROCESS, commandOf } from '../helpers/proc.js';
-import { idKey, readOutput } from '../helpers/read-output.js';
+import { COMMAND_OF_PROCESS } from '../helpers/proc.js';
+import { fastFlags } from '../helpers/run.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -152,65 +151,5 @@ export async function faults(dir: string): Promise<Faults> {
   };
 }
 
-/** Whether a process exists and is not a zombie. */
-export { processAlive as running } from '../helpers/proc.js';
-
-/** Whether /proc still has an entry for pid (alive or zombie). */
-export const exists = (pid: number): boolean => existsSync(`/proc/${pid}`);
-
-/** Every extract-batch process on the machine: pid and argv. */
-export function batchProcesses(): { pid: number; argv: string[] }[] {
-  const out: { pid: number; argv: string[] }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (commandOf(argv) === 'extract-batch') out.push({ pid: Number(name), argv });
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-export const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
-
-/** Temporary files left in a directory. */
-export const tmpFiles = async (dir: string): Promise<string[]> =>
-  (await readdir(dir)).filter((n) => n.endsWith('.tmp'));
-
-/** All _id keys of an output directory's batch files, and the duplicates among them. */
-export async function outputIds(dir: string): Promise<{ keys: string[]; dups: string[]; files: string[] }> {
-  const files = (await readdir(dir)).filter((n) => /^batch-\d+\.(json|ndjson)(\.gz)?$/.test(n)).sort();
-  const keys: string[] = [];
-  for (const f of files) for (const id of (await readOutput(join(dir, f))).ids) keys.push(idKey(id));
-  const seen = new Set<string>();
-  const dups = new Set<string>();
-  for (const k of keys) (seen.has(k) ? dups : seen).add(k);
-  return { keys, dups: [...dups], files };
-}
-
-/** Every batch file matches its record (size and sha256). */
-export async function recordsHold(dir: string): Promise<{ batch: number; ok: boolean; why?: string }[]> {
-  const out: { batch: number; ok: boolean; why?: string }[] = [];
-  for (const r of (await readdir(dir)).filter((n) => /^record-\d+\.json$/.test(n)).sort()) {
-    const rec = JSON.parse(await readFile(join(dir, r), 'utf8')) as {
-      batch: number;
-      file: string;
-      bytes: number;
-      sha256: string;
-    };
-    const data = await readFile(join(dir, rec.file)).catch(() => undefined);
-    if (!data) out.push({ batch: rec.batch, ok: false, why: 'no file' });
-    else if (data.length !== rec.bytes || sha256(data) !== rec.sha256)
-      out.push({ batch: rec.batch, ok: false, why: 'differs from record' });
-    else out.push({ batch: rec.batch, ok: true });
-  }
-  return out;
-}
-
-/** Standard fast-failure options for extract-all in tests. */
-export const FAST = ['--retry-delay', '0.05', '--connect-timeout', '2', '--grace', '1'] as const;
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests assert the shape of what they read
-export const readJson = async <T = any>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
+/** Fast failures for the hardening runs: a short connect timeout (their servers are up or deliberately down). */
+export const FAST = fastFlags({ connectTimeout: 2, quiet: false });

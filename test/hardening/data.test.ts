@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
 import { spawnBin } from '../helpers/cli.js';
+import { outputIds, recordsHold, tmpFilesIn } from '../helpers/output-dir.js';
+import { readJson, sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { FAST, faults, outputIds, readJson, recordsHold, tmpFiles } from './_support.js';
+import { FAST, faults } from './_support.js';
 
 const tdb = withDb('hardening_data');
 
@@ -23,11 +25,11 @@ async function exportTo(
   env: Record<string, string> = {},
 ) {
   const summaryPath = `${out}.summary.json`;
-  const r = await spawnBin(
-    'extract-all',
-    ['--db', db, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more],
-    { t, env, timeout: 90_000 },
-  ).exited;
+  const r = await spawnBin('extract-all', [...sourceArgs(db, coll, out), '--summary', summaryPath, ...FAST, ...more], {
+    t,
+    env,
+    timeout: 90_000,
+  }).exited;
   return { ...r, summary: await readJson(summaryPath).catch(() => undefined) };
 }
 
@@ -111,7 +113,7 @@ describe('data', { timeout: 200_000 }, () => {
       const ids = await outputIds(out);
       assert.equal(ids.keys.length, 30);
       assert.deepEqual(ids.dups, []);
-      assert.deepEqual(await tmpFiles(out), []);
+      assert.deepEqual(await tmpFilesIn(out), []);
     }
     // the layout is deterministic: the same names whatever the source
     const first = (await readdir(join(dir, 'run-0', 'out'))).sort();

@@ -5,10 +5,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawnBin } from '../helpers/cli.js';
+import { recordsHold, tmpFilesIn } from '../helpers/output-dir.js';
 import { readOutput } from '../helpers/read-output.js';
+import { readJson, sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { smallFilesystem, tmpDir } from '../helpers/tmp.js';
-import { FAST, readJson, recordsHold, tmpFiles } from './_support.js';
+import { FAST } from './_support.js';
 
 const tdb = withDb('hardening_disk');
 
@@ -30,12 +32,7 @@ test('4: disk full → exit 1, clear error, no retry of ENOSPC, no truncated fil
   const r = await spawnBin(
     'extract-all',
     [
-      '--db',
-      tdb.name,
-      '--collection',
-      'c',
-      '--out',
-      out,
+      ...sourceArgs(tdb.name, 'c', out),
       '--batch-size',
       '400',
       '--concurrency',
@@ -63,7 +60,7 @@ test('4: disk full → exit 1, clear error, no retry of ENOSPC, no truncated fil
   assert.match(r.stderr, /no space left on device/);
 
   const names = await readdir(out);
-  assert.deepEqual(await tmpFiles(out), [], 'no temporary file left');
+  assert.deepEqual(await tmpFilesIn(out), [], 'no temporary file left');
   for (const f of s.failures)
     assert.ok(
       !names.some((n) => n.startsWith(`batch-${String(f.batch).padStart(5, '0')}`)),

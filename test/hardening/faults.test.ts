@@ -8,10 +8,13 @@ import { pathToFileURL } from 'node:url';
 import { BSON, type Db, MongoClient } from 'mongodb';
 import type { Summary } from '../../src/orchestrator/summary.js';
 import { repoRoot, runBin, spawnBin } from '../helpers/cli.js';
+import { outputIds, recordsHold, tmpFilesIn } from '../helpers/output-dir.js';
+import { exists, processAlive as running } from '../helpers/proc.js';
+import { readJson, sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { exists, FAST, faults, outputIds, readJson, recordsHold, running, tmpFiles } from './_support.js';
+import { FAST, faults } from './_support.js';
 
 const tdb = withDb('hardening_faults');
 
@@ -36,11 +39,11 @@ function startAll(
   env: Record<string, string>,
 ) {
   const summaryPath = `${out}.summary.json`;
-  const p = spawnBin(
-    'extract-all',
-    ['--db', db, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more],
-    { env, t, timeout: 90_000 },
-  );
+  const p = spawnBin('extract-all', [...sourceArgs(db, coll, out), '--summary', summaryPath, ...FAST, ...more], {
+    env,
+    t,
+    timeout: 90_000,
+  });
   const done = p.exited.then(
     async (r): Promise<Run> => ({
       exitCode: r.exitCode,
@@ -62,7 +65,7 @@ async function assertComplete(out: string, expected: string[], r: Run): Promise<
     [],
     'every file matches its record',
   );
-  assert.deepEqual(await tmpFiles(out), [], 'no temporary file left');
+  assert.deepEqual(await tmpFilesIn(out), [], 'no temporary file left');
   const verify = await runBin('extract-verify', ['--out', out]);
   assert.equal(verify.exitCode, 0, verify.stderr);
 }
@@ -147,7 +150,7 @@ describe('faults', { timeout: 240_000 }, () => {
     const out = join(dir, 'out');
     const run = startAll(t, tdb.name, 'byhand', out, ['--batch-size', '300', '--concurrency', '2'], f.env(['pause:1']));
     const { pid } = await f.paused(1);
-    const before = await tmpFiles(out);
+    const before = await tmpFilesIn(out);
     assert.ok(
       before.some((n) => n.includes(`.${pid}-`)),
       `the orchestrator's child has its temporary file open: ${before}`,
@@ -157,7 +160,7 @@ describe('faults', { timeout: 240_000 }, () => {
     });
     assert.equal(hand.exitCode, 0, hand.stderr);
     assert.ok(
-      (await tmpFiles(out)).some((n) => n.includes(`.${pid}-`)),
+      (await tmpFilesIn(out)).some((n) => n.includes(`.${pid}-`)),
       "the by-hand run left the other writer's temporary file alone",
     );
     assert.deepEqual(
@@ -202,7 +205,7 @@ describe('faults', { timeout: 240_000 }, () => {
     assert.equal(existsSync(stale), false, "the dead writer's temporary file was removed");
     assert.ok(running(orphan), 'the orphan is still paused mid-batch');
     assert.ok(
-      (await tmpFiles(out)).some((n) => n.includes(`.${orphan}-`)),
+      (await tmpFilesIn(out)).some((n) => n.includes(`.${orphan}-`)),
       "the live orphan's temporary file was not removed from under it",
     );
     // the orphan now finishes and publishes the same batch a second time: the last publisher's file and record

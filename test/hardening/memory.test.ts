@@ -6,10 +6,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runBin, spawnBin } from '../helpers/cli.js';
+import { outputIds, recordsHold, sha256 } from '../helpers/output-dir.js';
 import { readOutput } from '../helpers/read-output.js';
+import { readJson, sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { FAST, type Faults, faults, outputIds, readJson, recordsHold, sha256 } from './_support.js';
+import { FAST, type Faults, faults } from './_support.js';
 
 const tdb = withDb('hardening_memory');
 
@@ -32,7 +34,7 @@ async function exportTo(
   const summaryPath = `${out}.summary.json`;
   const r = await spawnBin(
     'extract-all',
-    ['--db', tdb.name, '--collection', coll, '--out', out, '--summary', summaryPath, ...FAST, ...more],
+    [...sourceArgs(tdb.name, coll, out), '--summary', summaryPath, ...FAST, ...more],
     { t, env, timeout: 120_000 },
   ).exited;
   return { ...r, summary: await readJson(summaryPath).catch(() => undefined) };
@@ -129,11 +131,9 @@ describe('memory', { timeout: 240_000 }, () => {
     const dir = await tmpDir(t, 'mpe-hard-10k-');
     const out = join(dir, 'out');
     const planStarted = Date.now();
-    const planned = await runBin(
-      'extract-plan',
-      ['--db', tdb.name, '--collection', 'tenk', '--out', out, '--batch-size', '1'],
-      { timeout: 120_000 },
-    );
+    const planned = await runBin('extract-plan', [...sourceArgs(tdb.name, 'tenk', out), '--batch-size', '1'], {
+      timeout: 120_000,
+    });
     assert.equal(planned.exitCode, 0, planned.stderr);
     const planSeconds = (Date.now() - planStarted) / 1000;
     const planPath = join(out, 'plan.json');

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { hasStackTrace, runBin, stderrLines } from '../helpers/cli.js';
+import { sourceArgs } from '../helpers/run.js';
 import { mongoUri } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -75,8 +76,8 @@ test('invalid option values: exit 2, one line naming the option, no stack trace'
     ['extract-all', all(['--uri', 'http://example.com']), ['--uri']],
     ['extract-all', all(['--bogus', '1']), ['bogus']],
     ['extract-all', ['--collection', 'c', '--out', held], ['--db']],
-    ['extract-all', ['--db', '', '--collection', 'c', '--out', held], ['--db']],
-    ['extract-all', ['--db', 'd', '--collection', '', '--out', held], ['--collection']],
+    ['extract-all', [...sourceArgs('', 'c', held)], ['--db']],
+    ['extract-all', [...sourceArgs('d', '', held)], ['--collection']],
     ['extract-all', [...src, '--out', ''], ['--out']],
     ['extract-all', src, ['--out']],
     ['extract-all', all(['--ejson', 'strict'], held), ['--ejson']],

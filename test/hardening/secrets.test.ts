@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runBin, spawnBin } from '../helpers/cli.js';
+import { runBin, } from '../helpers/cli.js';
+import { batchProcesses } from '../helpers/proc.js';
+import { sourceArgs, spawnExtractAll } from '../helpers/run.js';
 import { closedPort, mongoUri, withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { batchProcesses, faults } from './_support.js';
+import { faults } from './_support.js';
 
 const tdb = withDb('hardening_secrets');
 
@@ -38,17 +40,12 @@ test('9: secrets stay out of argv, logs, errors and files', { timeout: 150_000 }
   const found: string[] = [];
 
   // 1. a successful run given --uri on the command line (the user's choice); its children must not get it in argv
-  const run = spawnBin(
-    'extract-all',
+  const run = spawnExtractAll(
+    t,
     [
       '--uri',
       good,
-      '--db',
-      tdb.name,
-      '--collection',
-      'c',
-      '--out',
-      out,
+      ...sourceArgs(tdb.name, 'c', out),
       '--batch-size',
       '150',
       '--concurrency',
@@ -58,11 +55,7 @@ test('9: secrets stay out of argv, logs, errors and files', { timeout: 150_000 }
       '--retry-delay',
       '0.05',
     ],
-    {
-      t,
-      timeout: 60_000,
-      env: f.env(['cmdline', 'pause:1']),
-    },
+    { env: f.env(['cmdline', 'pause:1']) },
   );
   let seen = 0;
   const poll = setInterval(() => {
@@ -112,7 +105,7 @@ test('9: secrets stay out of argv, logs, errors and files', { timeout: 150_000 }
   const down = withPassword(`mongodb://127.0.0.1:${port}`);
   const plan = await runBin(
     'extract-plan',
-    ['--uri', down, '--db', 'x', '--collection', 'y', '--out', join(dir, 'p'), '--connect-timeout', '0.5'],
+    ['--uri', down, ...sourceArgs('x', 'y', join(dir, 'p')), '--connect-timeout', '0.5'],
     { env: { NODE_OPTIONS: undefined } },
   );
   assert.equal(plan.exitCode, 3, plan.stderr);
@@ -122,12 +115,7 @@ test('9: secrets stay out of argv, logs, errors and files', { timeout: 150_000 }
     [
       '--uri',
       down,
-      '--db',
-      'x',
-      '--collection',
-      'y',
-      '--out',
-      join(dir, 'q'),
+      ...sourceArgs('x', 'y', join(dir, 'q')),
       '--connect-timeout',
       '0.5',
       '--summary',

@@ -1,131 +1,21 @@
-// Shared by the orchestrator tests: running extract-all with a summary, reading an output directory, finding
-// extract-batch processes in /proc, preload scripts that make children misbehave, and a private FerretDB.
+// Shared by the orchestrator tests: preload scripts that make children misbehave, seeding, a private FerretDB, and
+// the exactly-once check after a resume. Running extract-all, reading its output and /proc: test/helpers/.
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Collection, Document } from 'mongodb';
-import { type RunOptions, type RunResult, repoRoot, runBin } from '../helpers/cli.js';
-import { COMMAND_OF_PROCESS, commandOf } from '../helpers/proc.js';
-import { idKey, idKeys, readOutput } from '../helpers/read-output.js';
+import { repoRoot, runBin } from '../helpers/cli.js';
+import { duplicates, idsInOutput, recordStamps } from '../helpers/output-dir.js';
+import { COMMAND_OF_PROCESS } from '../helpers/proc.js';
+import { idKey, idKeys } from '../helpers/read-output.js';
 import type { Cleanup } from '../helpers/tmp.js';
-
-/** The JSON extract-all writes with --summary. */
-export type { Summary } from '../../src/orchestrator/summary.js';
-
-import type { Summary } from '../../src/orchestrator/summary.js';
-
-/** Flags that keep failure paths fast (the connect timeout is generous: a loaded machine must not turn into retries). */
-export const FAST = ['--retry-delay', '0.05', '--connect-timeout', '10', '--grace', '1', '--quiet'];
-
-/** Run extract-all to completion with `--summary FILE`; the summary is undefined when none was written. */
-export async function extractAll(
-  args: readonly string[],
-  summaryFile: string,
-  options: RunOptions = {},
-): Promise<RunResult & { summary: Summary | undefined }> {
-  const r = await runBin('extract-all', [...args, '--summary', summaryFile], { timeout: 60_000, ...options });
-  return { ...r, summary: await readSummary(summaryFile) };
-}
-
-export async function readSummary(file: string): Promise<Summary | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Summary;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A readable account of a run, for assertion messages. */
-export const explain = (r: {
-  exitCode?: number | null;
-  signal?: string | null;
-  stderr: string;
-  summary?: Summary | undefined;
-}): string =>
-  `exit ${r.exitCode} signal ${r.signal}\nstderr:\n${r.stderr.slice(-3000)}\nsummary: ${JSON.stringify(r.summary, null, 1)?.slice(0, 3000)}`;
-
-export const dataFiles = (names: readonly string[]): string[] =>
-  names.filter((n) => /^batch-\d+\.(json|ndjson)(\.gz)?$/.test(n)).sort();
-export const recordFiles = (names: readonly string[]): string[] =>
-  names.filter((n) => /^record-\d+\.json$/.test(n)).sort();
-export const tmpFiles = (names: readonly string[]): string[] => names.filter((n) => n.endsWith('.tmp'));
-
-/** Every `_id` in every batch file of `dir`, in file order (duplicates kept). */
-export async function idsInOutput(dir: string): Promise<unknown[]> {
-  const ids: unknown[] = [];
-  for (const f of dataFiles(await readdir(dir))) {
-    if ((await stat(join(dir, f))).isFile()) ids.push(...(await readOutput(join(dir, f))).ids);
-  }
-  return ids;
-}
 
 /** The `_id` keys the collection holds for `filter`, sorted. */
 export async function expectedKeys(coll: Collection<Document>, filter: Document = {}): Promise<string[]> {
   const docs = await coll.find(filter, { projection: { _id: 1 } }).toArray();
   return docs.map((d) => idKey(d._id)).sort();
-}
-
-/** Keys that occur more than once. */
-export function duplicates(keys: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const k of keys) (seen.has(k) ? dup : seen).add(k);
-  return [...dup];
-}
-
-/** Per record file: its mtime and the finishedAt it holds (what a rerun of that batch would change). */
-export async function recordStamps(
-  dir: string,
-): Promise<Map<string, { mtimeMs: number; finishedAt: string; pid: number }>> {
-  const out = new Map<string, { mtimeMs: number; finishedAt: string; pid: number }>();
-  for (const f of recordFiles(await readdir(dir))) {
-    const rec = JSON.parse(await readFile(join(dir, f), 'utf8')) as { finishedAt: string; pid: number };
-    out.set(f, { mtimeMs: (await stat(join(dir, f))).mtimeMs, finishedAt: rec.finishedAt, pid: rec.pid });
-  }
-  return out;
-}
-
-/** Every file in `dir` with its size and mtime, to show that a refused run touched nothing. */
-export async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const f of (await readdir(dir)).sort()) {
-    const st = await stat(join(dir, f));
-    out[f] = `${st.isDirectory() ? 'dir' : 'file'} ${st.size} ${st.mtimeMs}`;
-  }
-  return out;
-}
-
-/** Live extract-batch processes (zombies have an empty cmdline) whose command line mentions `marker`. */
-export function batchProcesses(marker: string): { pid: number; batch: number }[] {
-  const found: { pid: number; batch: number }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue; // gone meanwhile
-    }
-    const at = argv.indexOf('--batch');
-    if (at < 0 || commandOf(argv) !== 'extract-batch' || !argv.some((a) => a.includes(marker))) continue;
-    found.push({ pid: Number(name), batch: Number(argv[at + 1]) });
-  }
-  return found;
-}
-
-export { processAlive } from '../helpers/proc.js';
-
-/** A field of /proc/PID/status in KiB (VmHWM, VmRSS), or undefined once the process is gone. */
-export function procStatusKiB(pid: number, field: string): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

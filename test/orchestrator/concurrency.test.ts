@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawnBin } from '../helpers/cli.js';
+import { batchProcesses } from '../helpers/proc.js';
+import { explain, FAST, readSummary, sourceArgs, spawnExtractAll } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { batchProcesses, explain, FAST, preload, readSummary, seedNumbers } from './_support.js';
+import { preload, seedNumbers } from './_support.js';
 
 const tdb = withDb('orch_concurrency');
 
@@ -39,34 +40,13 @@ test('-j 2: at most 2 children at any time (child timestamps, /proc samples, sum
   process.on('exit', () => fs.writeFileSync(base + '.end', String(now())));`,
   );
   const summaryFile = join(tmp, 'summary.json');
-  const run = spawnBin(
-    'extract-all',
-    [
-      '--db',
-      tdb.name,
-      '--collection',
-      'c',
-      '--out',
-      out,
-      '--batch-size',
-      '40',
-      '-j',
-      '2',
-      ...FAST,
-      '--summary',
-      summaryFile,
-    ],
-    {
-      t,
-      timeout: 60_000,
-      env: { NODE_OPTIONS: nodeOptions },
-    },
-  );
-  let exited = false;
-  void run.exited.then(() => (exited = true));
+  const run = spawnExtractAll(t, [...sourceArgs(tdb.name, 'c', out), '--batch-size', '40', '-j', '2', ...FAST], {
+    summary: summaryFile,
+    env: { NODE_OPTIONS: nodeOptions },
+  });
   let sampledMax = 0;
   let samples = 0;
-  while (!exited) {
+  while (!run.hasExited()) {
     sampledMax = Math.max(sampledMax, batchProcesses(out).length);
     samples++;
     await new Promise((ok) => setTimeout(ok, 3));

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BSON, type Document } from 'mongodb';
 import { runBin } from '../helpers/cli.js';
+import { dataFiles, duplicates, idsInOutput, tmpFiles } from '../helpers/output-dir.js';
 import { idKeys } from '../helpers/read-output.js';
+import { explain, extractAll, FAST, sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { dataFiles, duplicates, expectedKeys, explain, extractAll, FAST, idsInOutput, tmpFiles } from './_support.js';
+import { expectedKeys } from './_support.js';
 
 const { Binary, Double, Int32, Long, ObjectId } = BSON;
 const tdb = withDb('orch_coverage');
@@ -56,7 +58,7 @@ describe('extract-all: exactly-once coverage', () => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const r = await extractAll(
-      ['--db', tdb.name, '--collection', 'mixed', '--out', out, '--batch-size', '40', '-j', '2', ...FAST],
+      [...sourceArgs(tdb.name, 'mixed', out), '--batch-size', '40', '-j', '2', ...FAST],
       join(tmp, 'summary.json'),
     );
     assert.equal(r.exitCode, 0, explain(r));
@@ -94,12 +96,7 @@ describe('extract-all: exactly-once coverage', () => {
     const out = join(tmp, 'out');
     const r = await extractAll(
       [
-        '--db',
-        tdb.name,
-        '--collection',
-        'mixed',
-        '--out',
-        out,
+        ...sourceArgs(tdb.name, 'mixed', out),
         '--query',
         JSON.stringify(filter),
         '--batch-size',
@@ -124,10 +121,7 @@ describe('extract-all: exactly-once coverage', () => {
     await tdb.db.createCollection('empty');
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const r = await extractAll(
-      ['--db', tdb.name, '--collection', 'empty', '--out', out, ...FAST],
-      join(tmp, 'summary.json'),
-    );
+    const r = await extractAll([...sourceArgs(tdb.name, 'empty', out), ...FAST], join(tmp, 'summary.json'));
     assert.equal(r.exitCode, 0, explain(r));
     assert.equal(r.summary?.batches.total, 0);
     assert.equal(r.summary?.docs, 0);
@@ -139,7 +133,7 @@ describe('extract-all: exactly-once coverage', () => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const r = await extractAll(
-      ['--db', tdb.name, '--collection', 'no_such_collection', '--out', out, ...FAST],
+      [...sourceArgs(tdb.name, 'no_such_collection', out), ...FAST],
       join(tmp, 'summary.json'),
     );
     assert.equal(r.exitCode, 5, explain(r));

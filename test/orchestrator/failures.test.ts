@@ -4,27 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { runBin, spawnBin } from '../helpers/cli.js';
+import { runBin, } from '../helpers/cli.js';
+import { dataFiles, duplicates, idsInOutput, recordFiles, recordStamps, tmpFiles } from '../helpers/output-dir.js';
+import { procStatusKiB } from '../helpers/proc.js';
 import { idKeys } from '../helpers/read-output.js';
+import { explain, extractAll, FAST, readSummary, sourceArgs, spawnExtractAll } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { type Cleanup, tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  dataFiles,
-  duplicates,
-  expectedKeys,
-  explain,
-  extractAll,
-  FAST,
-  idsInOutput,
-  preload,
-  procStatusKiB,
-  readSummary,
-  recordFiles,
-  recordStamps,
-  seedNumbers,
-  tmpFiles,
-} from './_support.js';
+import { expectedKeys, preload, seedNumbers } from './_support.js';
 
 const tdb = withDb('orch_failures');
 const DOCS = 300;
@@ -32,33 +20,12 @@ const DOCS = 300;
 /** Run extract-all on `c` into `out`, sampling its VmHWM (which only grows: the last reading is its peak). */
 async function peakRun(t: Cleanup, out: string, env: Record<string, string>) {
   const summaryFile = `${out}.summary.json`;
-  const run = spawnBin(
-    'extract-all',
-    [
-      '--db',
-      tdb.name,
-      '--collection',
-      'c',
-      '--out',
-      out,
-      '--batch-size',
-      '100',
-      '-j',
-      '2',
-      ...FAST,
-      '--summary',
-      summaryFile,
-    ],
-    {
-      t,
-      timeout: 60_000,
-      env,
-    },
-  );
-  let exited = false;
-  void run.exited.then(() => (exited = true));
+  const run = spawnExtractAll(t, [...sourceArgs(tdb.name, 'c', out), '--batch-size', '100', '-j', '2', ...FAST], {
+    summary: summaryFile,
+    env,
+  });
   let peakKiB = 0;
-  while (!exited) {
+  while (!run.hasExited()) {
     peakKiB = Math.max(peakKiB, procStatusKiB(run.pid, 'VmHWM') ?? 0);
     await new Promise((ok) => setTimeout(ok, 10));
   }
@@ -73,27 +40,9 @@ describe('extract-all: failing children', () => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const summaryFile = join(tmp, 'summary.json');
-    const run = spawnBin(
-      'extract-all',
-      [
-        '--db',
-        tdb.name,
-        '--collection',
-        'c',
-        '--out',
-        out,
-        '--batch-size',
-        '50',
-        '-j',
-        '2',
-        ...FAST,
-        '--summary',
-        summaryFile,
-      ],
-      { t, timeout: 60_000 },
-    );
-    let done = false;
-    void run.exited.then(() => (done = true));
+    const run = spawnExtractAll(t, [...sourceArgs(tdb.name, 'c', out), '--batch-size', '50', '-j', '2', ...FAST], {
+      summary: summaryFile,
+    });
     // A temporary file names the pid of the child writing it: kill that child mid-write.
     const victim = await waitFor(
       async () => {
@@ -114,7 +63,7 @@ describe('extract-all: failing children', () => {
         what: 'a child writing a temporary file',
         timeout: 30_000,
         interval: 2,
-        abortIf: () => (done ? 'extract-all exited' : undefined),
+        abortIf: () => (run.hasExited() ? 'extract-all exited' : undefined),
       },
     );
     t.diagnostic(`SIGKILLed pid ${victim.pid} writing batch ${victim.batch}`);
@@ -134,17 +83,7 @@ describe('extract-all: failing children', () => {
   test('a batch that keeps failing: exit 1, the others complete, the summary names it; --resume then finishes without redoing the rest', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const plan = await runBin('extract-plan', [
-      '--db',
-      tdb.name,
-      '--collection',
-      'c',
-      '--out',
-      out,
-      '--batch-size',
-      '50',
-      '--quiet',
-    ]);
+    const plan = await runBin('extract-plan', [...sourceArgs(tdb.name, 'c', out), '--batch-size', '50', '--quiet']);
     assert.equal(plan.exitCode, 0, plan.stderr);
     const BAD = 2;
     // A directory where batch 2's file must go: that batch fails (EISDIR) however often it is tried.
@@ -213,7 +152,7 @@ describe('extract-all: failing children', () => {
         try { off += fs.writeSync(2, chunk, off); } catch (e) { if (e.code !== 'EAGAIN') throw e; }
       }
     }
-    fs.writeSync(2, 'flood: done\\n');
+    fs.writeSync(2, 'flood: exited\\n');
     process.exit(1);
   }`,
     );

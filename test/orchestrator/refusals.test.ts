@@ -5,11 +5,13 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { Document } from 'mongodb';
-import { spawnBin } from '../helpers/cli.js';
+import { dataFiles, snapshot } from '../helpers/output-dir.js';
+import { batchProcesses } from '../helpers/proc.js';
+import { explain, extractAll, FAST, readSummary, sourceArgs, spawnExtractAll } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { batchProcesses, dataFiles, explain, extractAll, FAST, preload, readSummary, snapshot } from './_support.js';
+import { preload } from './_support.js';
 
 const tdb = withDb('orch_refusals');
 
@@ -26,7 +28,7 @@ describe('extract-all: output directory refusals', () => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const first = await extractAll(
-      ['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', '-j', '2', ...FAST],
+      [...sourceArgs(tdb.name, 'a', out), '--batch-size', '50', '-j', '2', ...FAST],
       join(tmp, 's0.json'),
     );
     assert.equal(first.exitCode, 0, explain(first));
@@ -34,9 +36,9 @@ describe('extract-all: output directory refusals', () => {
     assert.ok(dataFiles(Object.keys(before)).length >= 2);
 
     const attempts: [string, string[]][] = [
-      ['other collection, --resume', ['--db', tdb.name, '--collection', 'b', '--out', out, '--resume']],
-      ['other collection', ['--db', tdb.name, '--collection', 'b', '--out', out]],
-      ['same collection, no --resume', ['--db', tdb.name, '--collection', 'a', '--out', out]],
+      ['other collection, --resume', [...sourceArgs(tdb.name, 'b', out), '--resume']],
+      ['other collection', [...sourceArgs(tdb.name, 'b', out)]],
+      ['same collection, no --resume', [...sourceArgs(tdb.name, 'a', out)]],
       [
         'other query, --resume',
         ['--db', tdb.name, '--collection', 'a', '--query', '{"_id":{"$lt":10}}', '--out', out, '--resume'],
@@ -63,7 +65,7 @@ describe('extract-all: output directory refusals', () => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const r = await extractAll(
-      ['--db', tdb.name, '--collection', 'a', '--out', out, '--plan-method', 'sample', ...FAST],
+      [...sourceArgs(tdb.name, 'a', out), '--plan-method', 'sample', ...FAST],
       join(tmp, 's.json'),
     );
     assert.equal(r.exitCode, 2, explain(r));
@@ -86,45 +88,24 @@ describe('extract-all: output directory refusals', () => {
   while (!fs.existsSync(${JSON.stringify(release)}) && Date.now() < deadline) Atomics.wait(cell, 0, 0, 10);`,
     );
     const summaryFile = join(tmp, 's1.json');
-    const first = spawnBin(
-      'extract-all',
-      [
-        '--db',
-        tdb.name,
-        '--collection',
-        'a',
-        '--out',
-        out,
-        '--batch-size',
-        '50',
-        '-j',
-        '2',
-        ...FAST,
-        '--summary',
-        summaryFile,
-      ],
-      {
-        t,
-        timeout: 60_000,
-        env: { NODE_OPTIONS: nodeOptions },
-      },
-    );
-    let exited = false;
-    void first.exited.then(() => (exited = true));
+    const first = spawnExtractAll(t, [...sourceArgs(tdb.name, 'a', out), '--batch-size', '50', '-j', '2', ...FAST], {
+      summary: summaryFile,
+      env: { NODE_OPTIONS: nodeOptions },
+    });
     await waitFor(() => batchProcesses(out).length > 0, {
       what: 'the first run’s children',
       timeout: 20_000,
-      abortIf: () => (exited ? 'the first run exited' : undefined),
+      abortIf: () => (first.hasExited() ? 'the first run exited' : undefined),
     });
     const held = await snapshot(out);
     assert.ok('.extract.lock' in held);
 
     const second = await extractAll(
-      ['--db', tdb.name, '--collection', 'a', '--out', out, '--batch-size', '50', ...FAST],
+      [...sourceArgs(tdb.name, 'a', out), '--batch-size', '50', ...FAST],
       join(tmp, 's2.json'),
     );
     assert.equal(second.exitCode, 7, explain(second));
-    assert.ok(!exited, 'the first run was still going');
+    assert.ok(!first.hasExited(), 'the first run was still going');
     assert.deepEqual(await snapshot(out), held, 'the second run changed the directory');
 
     writeFileSync(release, '');

@@ -4,20 +4,11 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { spawnBin } from '../helpers/cli.js';
+import { recordFiles, recordStamps, tmpFiles } from '../helpers/output-dir.js';
+import { explain, extractAll, readSummary, sourceArgs, spawnExtractAll } from '../helpers/run.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  assertResumedExactlyOnce,
-  explain,
-  extractAll,
-  privateServer,
-  readSummary,
-  recordFiles,
-  recordStamps,
-  seedNumbers,
-  tmpFiles,
-} from './_support.js';
+import { assertResumedExactlyOnce, privateServer, seedNumbers } from './_support.js';
 
 const DOCS = 400;
 
@@ -35,35 +26,14 @@ test('server killed after the first batch: exit 1 without trying every batch; re
   const out = join(tmp, 'out');
   const summaryFile = join(tmp, 's1.json');
   const flags = ['--retry-delay', '0.05', '--connect-timeout', '1', '--grace', '1', '--quiet'];
-  const run = spawnBin(
-    'extract-all',
-    [
-      '--db',
-      'stop',
-      '--collection',
-      'c',
-      '--out',
-      out,
-      '--batch-size',
-      '50',
-      '-j',
-      '1',
-      ...flags,
-      '--summary',
-      summaryFile,
-    ],
-    {
-      t,
-      timeout: 60_000,
-      env: { MONGO_URI: server.uri },
-    },
-  );
-  let exited = false;
-  void run.exited.then(() => (exited = true));
+  const run = spawnExtractAll(t, [...sourceArgs('stop', 'c', out), '--batch-size', '50', '-j', '1', ...flags], {
+    summary: summaryFile,
+    env: { MONGO_URI: server.uri },
+  });
   await waitFor(async () => recordFiles(await readdir(out).catch(() => [] as string[])).length > 0, {
     what: 'the first batch record',
     timeout: 30_000,
-    abortIf: () => (exited ? 'extract-all exited' : undefined),
+    abortIf: () => (run.hasExited() ? 'extract-all exited' : undefined),
   });
   server.kill('SIGKILL');
   await server.exited;

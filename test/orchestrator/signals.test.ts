@@ -4,25 +4,15 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BUNDLE, runBin, spawnBin } from '../helpers/cli.js';
+import { BUNDLE, runBin, } from '../helpers/cli.js';
+import { duplicates, idsInOutput, recordFiles, recordStamps, tmpFiles } from '../helpers/output-dir.js';
+import { batchProcesses, processAlive } from '../helpers/proc.js';
 import { idKeys } from '../helpers/read-output.js';
+import { explain, extractAll, FAST, sourceArgs, spawnExtractAll } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  assertResumedExactlyOnce,
-  batchProcesses,
-  duplicates,
-  explain,
-  extractAll,
-  FAST,
-  idsInOutput,
-  processAlive,
-  recordFiles,
-  recordStamps,
-  seedNumbers,
-  tmpFiles,
-} from './_support.js';
+import { assertResumedExactlyOnce, seedNumbers } from './_support.js';
 
 const tdb = withDb('orch_signals');
 const DOCS = 400;
@@ -33,13 +23,7 @@ describe('extract-all: signals', () => {
   test('SIGINT mid-run: exit 130, no orphans, no temporary files, no lock; then --resume completes', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const run = spawnBin(
-      'extract-all',
-      ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST],
-      { t, timeout: 60_000 },
-    );
-    let exited = false;
-    void run.exited.then(() => (exited = true));
+    const run = spawnExtractAll(t, [...sourceArgs(tdb.name, 'c', out), '--batch-size', '50', '-j', '2', ...FAST]);
     const seen = new Set<number>();
     // Interrupt once a batch is done and another child is in the middle of writing its file.
     await waitFor(
@@ -52,7 +36,7 @@ describe('extract-all: signals', () => {
         what: 'a finished batch and a child writing',
         timeout: 30_000,
         interval: 2,
-        abortIf: () => (exited ? 'extract-all exited' : undefined),
+        abortIf: () => (run.hasExited() ? 'extract-all exited' : undefined),
       },
     );
     for (const p of batchProcesses(out)) seen.add(p.pid);
@@ -77,13 +61,7 @@ describe('extract-all: signals', () => {
   test('extract-all SIGKILLed mid-run (its children orphaned): --resume at once takes over and the result is exactly complete', async (t) => {
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
-    const run = spawnBin(
-      'extract-all',
-      ['--db', tdb.name, '--collection', 'c', '--out', out, '--batch-size', '50', '-j', '2', ...FAST],
-      { t, timeout: 60_000 },
-    );
-    let exited = false;
-    void run.exited.then(() => (exited = true));
+    const run = spawnExtractAll(t, [...sourceArgs(tdb.name, 'c', out), '--batch-size', '50', '-j', '2', ...FAST]);
     await waitFor(
       async () =>
         recordFiles(await readdir(out).catch(() => [] as string[])).length > 0 && batchProcesses(out).length > 0,
@@ -91,7 +69,7 @@ describe('extract-all: signals', () => {
         what: 'a finished batch and a running child',
         timeout: 30_000,
         interval: 2,
-        abortIf: () => (exited ? 'extract-all exited' : undefined),
+        abortIf: () => (run.hasExited() ? 'extract-all exited' : undefined),
       },
     );
     run.child.kill('SIGKILL');
@@ -140,22 +118,14 @@ if (!w.isMainThread && w.workerData && w.workerData.task === 'plan') {
   require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');
 }`,
     );
-    const run = spawnBin(
-      'extract-all',
-      ['--db', tdb.name, '--collection', 'walk', '--out', out, '--batch-size', '10', ...FAST],
-      {
-        t,
-        timeout: 60_000,
-        env: { NODE_OPTIONS: `--require ${preload}` },
-      },
-    );
-    let exited = false;
-    void run.exited.then(() => (exited = true));
+    const run = spawnExtractAll(t, [...sourceArgs(tdb.name, 'walk', out), '--batch-size', '10', ...FAST], {
+      env: { NODE_OPTIONS: `--require ${preload}` },
+    });
     await waitFor(() => existsSync(marker), {
       what: 'the planning worker to start',
       timeout: 30_000,
       interval: 2,
-      abortIf: () => (exited ? 'extract-all exited' : undefined),
+      abortIf: () => (run.hasExited() ? 'extract-all exited' : undefined),
     });
     run.child.kill('SIGINT');
     const r = await run.exited;

@@ -1,19 +1,15 @@
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Collection, Document } from 'mongodb';
-import { idKey, readOutput } from '../helpers/read-output.js';
+import { INDEX_VARIABLES } from '../../src/batch/batch-index.js';
+import { idKey } from '../helpers/read-output.js';
 
 const run = promisify(execFile);
 
-/** The engines' index variables: a child gets exactly one of them (or none). */
-export const ENGINE_VARS = ['JOB_COMPLETION_INDEX', 'SLURM_ARRAY_TASK_ID', 'AWS_BATCH_JOB_ARRAY_INDEX'] as const;
-
 /** Environment overrides that give a child its batch number through `name` and clear the other engines' variables. */
-export function engineEnv(name: (typeof ENGINE_VARS)[number], index: number): Record<string, string | undefined> {
+export function engineEnv(name: (typeof INDEX_VARIABLES)[number], index: number): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
-  for (const v of ENGINE_VARS) env[v] = v === name ? String(index) : undefined;
+  for (const v of INDEX_VARIABLES) env[v] = v === name ? String(index) : undefined;
   return env;
 }
 
@@ -24,28 +20,9 @@ export async function seed(coll: Collection<Document>, count: number, pad = 300,
   for (let i = 0; i < docs.length; i += 1000) await coll.insertMany(docs.slice(i, i + 1000) as never[]);
 }
 
-/** Data files of an output directory (batch-*), sorted. */
-export async function dataFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => /^batch-\d+\./.test(n)).sort();
-}
-
-/** Every _id key in every data file of `dir`, in file order. */
-export async function idsInOutput(dir: string): Promise<string[]> {
-  const keys: string[] = [];
-  for (const f of await dataFiles(dir)) keys.push(...(await readOutput(join(dir, f))).ids.map(idKey));
-  return keys;
-}
-
 /** The collection's _id keys, sorted. */
 export async function idsInCollection(coll: Collection<Document>): Promise<string[]> {
   return (await coll.find({}, { projection: { _id: 1 } }).toArray()).map((d) => idKey(d._id)).sort();
-}
-
-export function duplicates(keys: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const k of keys) (seen.has(k) ? dup : seen).add(k);
-  return [...dup];
 }
 
 /** Why GNU make cannot be used here, or undefined when it can. */
@@ -77,9 +54,4 @@ export async function make(
     const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
     return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? e.message };
   }
-}
-
-/** Hidden temporary files (.NAME.PID-XXXXXXXX.tmp) and publish locks left in `dir`. */
-export async function leftovers(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => n.startsWith('.'));
 }

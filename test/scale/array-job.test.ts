@@ -4,13 +4,16 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { INDEX_VARIABLES as ENGINE_VARS } from '../../src/batch/batch-index.js';
 import { recordFileName } from '../../src/output/layout.js';
 import { readPlan } from '../../src/output/plan-store.js';
 import { runBin, spawnBin } from '../helpers/cli.js';
+import { duplicates, leftovers, outputIds } from '../helpers/output-dir.js';
+import { sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { duplicates, ENGINE_VARS, engineEnv, idsInCollection, idsInOutput, leftovers, seed } from './_support.js';
+import { engineEnv, idsInCollection, seed } from './_support.js';
 
 const tdb = withDb('scale_array');
 
@@ -21,11 +24,9 @@ test('array job: N independent extract-batch processes by engine index, one SIGK
   const out = join(tmp, 'out');
   const planPath = join(out, 'plan.json');
 
-  const planned = await runBin(
-    'extract-plan',
-    ['--db', tdb.name, '--collection', 'docs', '--out', out, '--batch-size', '600'],
-    { timeout: 120_000 },
-  );
+  const planned = await runBin('extract-plan', [...sourceArgs(tdb.name, 'docs', out), '--batch-size', '600'], {
+    timeout: 120_000,
+  });
   assert.equal(planned.exitCode, 0, planned.stderr);
   const plan = await readPlan(planPath);
   const n = plan.batches.length;
@@ -82,7 +83,7 @@ test('array job: N independent extract-batch processes by engine index, one SIGK
   assert.equal(report.complete, true);
   assert.equal(report.done, n);
 
-  const got = await idsInOutput(out);
+  const got = (await outputIds(out)).keys;
   const want = await idsInCollection(coll);
   assert.deepEqual(duplicates(got), [], 'an _id appears in two files');
   assert.deepEqual(got.sort(), want, 'every _id exactly once');
@@ -100,7 +101,7 @@ test('an index outside the plan, or none at all, is refused before connecting', 
   const coll = tdb.db.collection('small');
   await seed(coll, 10, 10);
   const out = join(await tmpDir(t), 'out');
-  const planned = await runBin('extract-plan', ['--db', tdb.name, '--collection', 'small', '--out', out], {
+  const planned = await runBin('extract-plan', [...sourceArgs(tdb.name, 'small', out)], {
     timeout: 60_000,
   });
   assert.equal(planned.exitCode, 0, planned.stderr);

@@ -7,9 +7,11 @@ import { test } from 'node:test';
 import { batchFileName, recordFileName } from '../../src/output/layout.js';
 import { readPlan } from '../../src/output/plan-store.js';
 import { binPath, childEnv, repoRoot, runBin } from '../helpers/cli.js';
+import { duplicates, leftovers, outputIds } from '../helpers/output-dir.js';
+import { sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { duplicates, engineEnv, idsInCollection, idsInOutput, leftovers, make, makeMissing, seed } from './_support.js';
+import { engineEnv, idsInCollection, make, makeMissing, seed } from './_support.js';
 
 const tdb = withDb('scale_make');
 
@@ -24,7 +26,7 @@ test('make -j 2 over the generated fragment, in a directory named with space, $,
 
   const planned = await runBin(
     'extract-plan',
-    ['--db', tdb.name, '--collection', 'docs', '--out', out, '--batch-size', '500', '--emit', 'make'],
+    [...sourceArgs(tdb.name, 'docs', out), '--batch-size', '500', '--emit', 'make'],
     { timeout: 120_000 },
   );
   assert.equal(planned.exitCode, 0, planned.stderr);
@@ -52,7 +54,7 @@ test('make -j 2 over the generated fragment, in a directory named with space, $,
 
   const verify = await make(['-f', mk, ...vars, 'verify'], env);
   assert.equal(verify.code, 0, verify.stderr + verify.stdout);
-  const got = await idsInOutput(out);
+  const got = (await outputIds(out)).keys;
   assert.deepEqual(duplicates(got), []);
   assert.deepEqual(got.sort(), await idsInCollection(coll));
 
@@ -112,28 +114,10 @@ test('make -j 2 over the generated fragment, in a directory named with space, $,
 
 test('--emit make refuses a directory make cannot name, before planning', async (t) => {
   const tmp = await tmpDir(t);
-  const r = await runBin('extract-plan', [
-    '--db',
-    tdb.name,
-    '--collection',
-    'docs',
-    '--out',
-    join(tmp, 'a;b'),
-    '--emit',
-    'make',
-  ]);
+  const r = await runBin('extract-plan', [...sourceArgs(tdb.name, 'docs', join(tmp, 'a;b')), '--emit', 'make']);
   assert.equal(r.exitCode, 2, r.stderr);
   assert.match(r.stderr, /cannot hold safely/);
-  const other = await runBin('extract-plan', [
-    '--db',
-    tdb.name,
-    '--collection',
-    'docs',
-    '--out',
-    join(tmp, 'x'),
-    '--emit',
-    'ninja',
-  ]);
+  const other = await runBin('extract-plan', [...sourceArgs(tdb.name, 'docs', join(tmp, 'x')), '--emit', 'ninja']);
   assert.equal(other.exitCode, 2);
   assert.match(other.stderr, /--emit: expected make/);
 });
@@ -146,11 +130,9 @@ test('--makefile puts the fragment elsewhere; it still names the output director
   const tmp = await tmpDir(t);
   const out = join(tmp, 'out');
   const mk = join(tmp, 'elsewhere.mk');
-  const r = await runBin(
-    'extract-plan',
-    ['--db', tdb.name, '--collection', 'few', '--out', out, '--emit', 'make', '--makefile', mk],
-    { timeout: 60_000 },
-  );
+  const r = await runBin('extract-plan', [...sourceArgs(tdb.name, 'few', out), '--emit', 'make', '--makefile', mk], {
+    timeout: 60_000,
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.ok(!(await readdir(out)).includes('batches.mk'));
   const vars = [
@@ -185,7 +167,7 @@ test('examples/Makefile.batches and examples/Makefile work as their comments say
   assert.equal(first.code, 0, first.stderr + first.stdout);
   assert.match(first.stderr, /extract-verify: complete/);
   assert.equal((await make(['-q', '-f', batches, ...vars], env)).code, 0, 'second make would do something');
-  assert.deepEqual((await idsInOutput(outB)).sort(), await idsInCollection(coll));
+  assert.deepEqual((await outputIds(outB)).keys.sort(), await idsInCollection(coll));
 
   const single = join(repoRoot, 'examples', 'Makefile');
   const outS = join(tmp, 'all', 'examples');

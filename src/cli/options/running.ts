@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { RunSettings } from '../../orchestrator/extract-all.js';
 import { WRITERS, type WriterName } from '../../output/sink.js';
 import type { OptionSpecs } from './declare.js';
 import { choice, intOption, nonEmpty, secondsOption } from './values.js';
@@ -42,13 +43,7 @@ export const RUNNING = {
 
 export const writerOf = (a: Record<string, unknown>): WriterName => choice('writer', a.writer, WRITERS);
 
-export interface Running {
-  concurrency: number;
-  retryLimit: number;
-  retryDelay: number;
-  batchTimeout: number | undefined;
-  graceSeconds: number;
-  writer: WriterName;
+export interface Running extends RunSettings {
   resume: boolean;
   summary: string | undefined;
 }
