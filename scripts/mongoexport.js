@@ -25,6 +25,7 @@
 //   The result is a static, cgo-free binary; Kerberos auth is the only thing missing.
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -96,8 +97,11 @@ async function tryGoInstall(tmpBin) {
   }
 }
 
-async function tryBuildFromModuleCache(tmpBin) {
-  const env = goEnv({ GONOSUMDB: MODULE, GOFLAGS: '-buildvcs=false -mod=mod' });
+/**
+ * The pinned mongo-tools source, verified against MODULE_SUM, copied into `work` (writable, vendor/ removed):
+ * resolves to its directory, or to an Error saying why not.
+ */
+async function moduleSource(work, env) {
   const dl = run('go', ['mod', 'download', '-json', `${MODULE}@${MONGOEXPORT_VERSION}`], {
     cwd: os.tmpdir(),
     env,
@@ -107,20 +111,31 @@ async function tryBuildFromModuleCache(tmpBin) {
   try {
     info = JSON.parse(dl.stdout);
   } catch {
-    return `go mod download ${MODULE}@${MONGOEXPORT_VERSION} failed: ${dl.tail}`;
+    return new Error(`go mod download ${MODULE}@${MONGOEXPORT_VERSION} failed: ${dl.tail}`);
   }
-  if (info.Error) return `go mod download ${MODULE}@${MONGOEXPORT_VERSION}: ${info.Error}`;
+  if (info.Error) return new Error(`go mod download ${MODULE}@${MONGOEXPORT_VERSION}: ${info.Error}`);
   if (info.Sum !== MODULE_SUM)
-    return `go mod download ${MODULE}@${MONGOEXPORT_VERSION}: hash ${info.Sum} is not the pinned ${MODULE_SUM}`;
+    return new Error(
+      `go mod download ${MODULE}@${MONGOEXPORT_VERSION}: hash ${info.Sum} is not the pinned ${MODULE_SUM}`,
+    );
   if (!info.Dir || !fs.existsSync(info.Dir))
-    return `go mod download did not report a source dir for ${MODULE}@${MONGOEXPORT_VERSION}`;
+    return new Error(`go mod download did not report a source dir for ${MODULE}@${MONGOEXPORT_VERSION}`);
+  const src = path.join(work, 'src');
+  await fsp.cp(info.Dir, src, { recursive: true });
+  run('chmod', ['-R', 'u+w', src]);
+  fs.rmSync(path.join(src, 'vendor'), { recursive: true, force: true });
+  return src;
+}
+
+/** `go build` package `pkg` of the pinned source (after `prepare(src)`) into `tmpBin`; null, or why not. */
+async function buildFromModuleSource(tmpBin, pkg, prepare = async () => {}) {
+  const env = goEnv({ GONOSUMDB: MODULE, GOFLAGS: '-buildvcs=false -mod=mod' });
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'mpe-mongoexport-build-'));
   try {
-    const src = path.join(work, 'src');
-    await fsp.cp(info.Dir, src, { recursive: true });
-    run('chmod', ['-R', 'u+w', src]);
-    fs.rmSync(path.join(src, 'vendor'), { recursive: true, force: true });
-    const b = run('go', ['build', '-trimpath', '-ldflags', LDFLAGS, '-o', tmpBin, './mongoexport/main'], {
+    const src = await moduleSource(work, env);
+    if (src instanceof Error) return src.message;
+    await prepare(src);
+    const b = run('go', ['build', '-trimpath', '-ldflags', LDFLAGS, '-o', tmpBin, pkg], {
       cwd: src,
       env,
       timeout: 15 * 60_000,
@@ -129,6 +144,39 @@ async function tryBuildFromModuleCache(tmpBin) {
   } finally {
     fs.rmSync(work, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+const tryBuildFromModuleCache = (tmpBin) => buildFromModuleSource(tmpBin, './mongoexport/main');
+
+const ORACLE_SOURCE = path.join(repoRoot, 'scripts', 'mongoexport-oracle', 'main.go');
+
+/**
+ * mongoexport's own per-document output code as a program that reads raw BSON (scripts/mongoexport-oracle/main.go,
+ * built inside the same pinned mongo-tools source): the byte oracle of the writer tests, for values no server here
+ * can store. Built once per version of main.go into .cache/; throws an Error that says why not.
+ */
+export async function ensureMongoexportOracle({ log = (s) => process.stderr.write(s) } = {}) {
+  const code = fs.readFileSync(ORACLE_SOURCE);
+  const tag = createHash('sha256').update(code).digest('hex').slice(0, 12);
+  const bin = path.join(cacheDir, `mpe-mongoexport-oracle-${tag}`);
+  if (fs.existsSync(bin)) return bin;
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.error || go.status !== 0)
+    throw new Error('the Go toolchain ("go") is not on PATH, so the mongoexport oracle cannot be built');
+  log(`building the mongoexport oracle (${MODULE}@${MONGOEXPORT_VERSION}; once, cached in .cache/)…\n`);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const tmpBin = `${bin}.tmp-${process.pid}`;
+  try {
+    const err = await buildFromModuleSource(tmpBin, './mpe_mongoexport_oracle', async (src) => {
+      await fsp.mkdir(path.join(src, 'mpe_mongoexport_oracle'));
+      await fsp.writeFile(path.join(src, 'mpe_mongoexport_oracle', 'main.go'), code);
+    });
+    if (err) throw new Error(`cannot build the mongoexport oracle: ${err}`);
+    fs.renameSync(tmpBin, bin);
+  } finally {
+    fs.rmSync(tmpBin, { force: true });
+  }
+  return bin;
 }
 
 /** Path to a working mongoexport at the pinned version, built once into .cache/. */
@@ -172,18 +220,21 @@ export async function ensureMongoexport({ log = (s) => process.stderr.write(s) }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [cmd] = process.argv.slice(2);
+  const done = () => (bin) => process.stdout.write(`${bin}\n`);
+  const fail = (err) => {
+    process.stderr.write(`mongoexport: ${err.message}\n`);
+    process.exit(1);
+  };
   if (cmd === 'install') {
+    // mongoexport itself, and its per-document output code as the writer tests' oracle
     ensureMongoexport()
-      .then((bin) => process.stdout.write(`${bin}\n`))
-      .catch((err) => {
-        process.stderr.write(`mongoexport: ${err.message}\n`);
-        process.exit(1);
-      });
+      .then(done())
+      .then(() => ensureMongoexportOracle())
+      .then(done())
+      .catch(fail);
   } else {
     process.stderr.write(
-      'usage: node scripts/mongoexport.js install   build mongoexport ' +
-        MONGOEXPORT_VERSION +
-        ' (cached) and print its path\n',
+      `usage: node scripts/mongoexport.js install   build mongoexport ${MONGOEXPORT_VERSION} and its oracle (cached) and print their paths\n`,
     );
     process.exitCode = 2;
   }

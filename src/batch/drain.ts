@@ -27,7 +27,7 @@ export function cursorBatchSize(avgDocBytes: number | undefined): number | undef
 }
 
 export interface DrainOptions {
-  /** The fast writer turns BSON bytes into Extended JSON itself: the driver does not deserialize. */
+  /** Raw BSON documents (default): the writers turn the bytes into Extended JSON themselves. */
   raw?: boolean;
   signal?: AbortSignal;
   onProgress?: (docs: number) => void;
@@ -59,7 +59,7 @@ export async function drainBatch(
   options: DrainOptions = {},
 ): Promise<number> {
   const { signal, onProgress } = options;
-  const cursor = openCursor(client, src, options.raw === true);
+  const cursor = openCursor(client, src, options.raw !== false);
   let docs = 0;
   let sinkError: unknown;
   let lastReport = Date.now();

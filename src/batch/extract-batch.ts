@@ -47,7 +47,8 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
     const done = await destination.checkBatch(plan, index, { hash: true });
     if (done.ok) {
       const { docs, bytes, sha256 } = done.record;
-      return { skipped: true, docs, bytes, sha256, seconds: 0, file: job.label, batch: index };
+      const invalidUtf8 = done.record.invalidUtf8 ?? 0;
+      return { skipped: true, docs, bytes, sha256, invalidUtf8, seconds: 0, file: job.label, batch: index };
     }
   }
   const uri = deps.uri();
@@ -68,11 +69,7 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
       let written: Written;
       try {
         const onProgress = (n: number) => deps.report({ type: 'progress', docs: n });
-        docs = await drainBatch(client, { ...job.source, batch }, sink, {
-          raw: deps.writer === 'fast',
-          signal: deps.signal,
-          onProgress,
-        });
+        docs = await drainBatch(client, { ...job.source, batch }, sink, { signal: deps.signal, onProgress });
         written = await sink.end();
       } catch (err) {
         sink.destroy(err as Error);
@@ -97,7 +94,7 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
 
 interface OpenTarget {
   stream: Writable;
-  publish(r: { docs: number; bytes: number; sha256: string; seconds: number }): Promise<void>;
+  publish(r: { docs: number; bytes: number; sha256: string; seconds: number; invalidUtf8: number }): Promise<void>;
   abort(): Promise<void>;
   abortNow(): void;
 }

@@ -65,6 +65,11 @@ function report(log: Logger, s: Summary): void {
     s.difference === 0
       ? 'matches the count at plan time'
       : `count at plan time was ${s.expectedDocs} (difference ${s.difference > 0 ? '+' : ''}${s.difference}: documents inserted or deleted during the run?)`;
+  if (s.invalidUtf8 > 0) {
+    log.info(
+      `${NAME}: ${s.invalidUtf8} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`,
+    );
+  }
   if (s.status === 'complete') {
     log.info(
       `${NAME}: complete: ${s.docs} documents, ${s.bytes} bytes in ${plural(s.batches.total, 'batch', 'batches')}, ${s.seconds.toFixed(1)} s; ${count}`,

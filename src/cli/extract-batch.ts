@@ -98,7 +98,12 @@ export async function run(): Promise<number> {
       log.info(`${NAME}: batch ${r.batch} is already done (${r.docs} documents, sha256 checked); skipped`);
       return EXIT.OK;
     }
-    report({ type: 'result', docs: r.docs, bytes: r.bytes, sha256: r.sha256, seconds: r.seconds, file: r.file });
+    const { docs, bytes, sha256, seconds, file, invalidUtf8 } = r;
+    report({ type: 'result', docs, bytes, sha256, seconds, file, invalidUtf8 });
+    if (invalidUtf8 > 0)
+      log.info(
+        `${NAME}: ${invalidUtf8} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`,
+      );
     log.info(
       `${NAME}: wrote ${r.docs} documents, ${r.bytes} bytes to ${r.file} in ${r.seconds.toFixed(2)} s (sha256 ${r.sha256})`,
     );

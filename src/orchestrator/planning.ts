@@ -82,6 +82,8 @@ function resumeDiff(plan: PlanFile, req: PlanRequest, given: ReadonlySet<string>
       format: given.has('format') ? req.output.format : plan.output.format,
       ejson: given.has('ejson') ? req.output.ejson : plan.output.ejson,
       gzip: given.has('gzip') ? req.output.gzip : plan.output.gzip,
+      ...((given.has('strict-utf8') ? req.output.strictUtf8 : plan.output.strictUtf8) ? { strictUtf8: true } : {}),
+      ...(plan.output.longs ? { longs: plan.output.longs } : {}),
     },
   };
   return selectionDiff(plan, asked);

@@ -15,6 +15,8 @@ export interface Summary {
   /** docs − expectedDocs: non-zero when documents were inserted or deleted during the run. */
   difference: number;
   bytes: number;
+  /** Strings and field names that were not valid UTF-8, written as `\ufffd` (see --strict-utf8). */
+  invalidUtf8: number;
   seconds: number;
   planningSeconds: number;
   batches: { total: number; done: number; resumed: number; failed: number; notRun: number };
@@ -73,6 +75,7 @@ export function buildSummary(i: SummaryInput): Summary {
     docs: manifest.docs,
     difference: manifest.docs - plan.expectedDocs,
     bytes: manifest.bytes,
+    invalidUtf8: manifest.invalidUtf8,
     seconds: Math.round(i.seconds * 1000) / 1000,
     planningSeconds: plan.method.seconds,
     batches: {

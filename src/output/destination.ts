@@ -7,6 +7,8 @@ import type { BatchCheck, BatchRecord } from './record.js';
 export interface Written {
   bytes: number;
   sha256: string;
+  /** Strings and field names that were not valid UTF-8, written as `\ufffd`. */
+  invalidUtf8: number;
 }
 
 /** A batch being written: data goes into `stream`; `publish` makes data and record appear, `abort` leaves nothing. */

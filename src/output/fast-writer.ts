@@ -3,18 +3,12 @@ import { WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { Document } from 'mongodb';
+import { BSON, type Document } from 'mongodb';
+import { ExtractError } from '../errors.js';
 import type { OutputOptions } from '../plan/model.js';
 import { HashCounter } from './atomic-file.js';
-import { toEjsonText } from './ejson.js';
-import { type EjsonTarget, writeEjson } from './raw-ejson.js';
-import type { DocSink } from './writers.js';
-
-/** A DocSink whose `write` takes raw BSON documents (a cursor opened with `raw: true`); plain documents work too. */
-export interface RawDocSink extends DocSink {
-  /** false: wait for `drained()` before writing more. */
-  write(doc: Uint8Array | Document): boolean;
-}
+import { type EjsonOptions, type EjsonTarget, InvalidUtf8Error, writeEjson } from './raw-ejson.js';
+import type { DocSink, SinkTotals } from './writers.js';
 
 /** Text is gathered into chunks of this size before it goes down the stream: few big writes beat many small ones. */
 const CHUNK = 1 << 20;
@@ -38,117 +32,160 @@ function put(t: EjsonTarget, bytes: Buffer): void {
 }
 
 /**
- * Like `createDocSink` (same files byte for byte: JSON array framed as JSONStream does, or NDJSON; gzip level 6;
- * bytes and sha256 counted after compression), but documents are raw BSON turned into Extended JSON by
- * `writeEjson` straight into ~1 MB chunks, so no document is deserialized and no per-document string is made.
+ * Chunks of memory for the text, reused once nothing will read them again: with gzip, once zlib has consumed a
+ * chunk (its write calls back); without, once a file stream has written it (its bytesWritten has passed the chunk's
+ * end; HashCounter only hashes and passes chunks on). Any other destination may keep the chunks it is given, so it
+ * gets fresh ones. Reused memory is much cheaper than fresh memory on these machines.
+ */
+class ChunkPool {
+  private readonly pool: Buffer[] = [];
+  private readonly inFlight: { buf: Buffer; end: number }[] = [];
+  private handed: number;
+
+  constructor(private readonly file: WriteStream | undefined) {
+    this.handed = file ? file.bytesWritten + file.writableLength : 0;
+  }
+
+  take(): Buffer {
+    const file = this.file;
+    if (file) {
+      while (this.inFlight.length > 0 && this.inFlight[0]!.end <= file.bytesWritten)
+        this.give(this.inFlight.shift()!.buf);
+    }
+    return this.pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+  }
+
+  give(buf: Buffer): void {
+    if (this.pool.length < POOL_MAX) this.pool.push(buf);
+  }
+
+  /** A chunk of `length` bytes of `buf` went to the stream: reusable later if a file stream writes it. */
+  handedOver(buf: Buffer, length: number): void {
+    this.handed += length;
+    if (this.file && buf.length === CHUNK) this.inFlight.push({ buf, end: this.handed });
+  }
+}
+
+/**
+ * A DocSink whose `write` takes raw BSON documents (a cursor opened with `raw: true`) and turns them into Extended
+ * JSON with `writeEjson` straight into ~1 MB chunks: no document is deserialized and no per-document string is
+ * made. A JSON array is framed as JSONStream frames one (`[\n`, `\n,\n`, `\n]\n`), NDJSON is one document per line;
+ * gzip level 6; bytes and sha256 counted after compression. Plain (deserialized) documents work too: they are
+ * serialized back to BSON first.
  *
  * Memory stays bounded: one chunk is being filled at a time, and `write` returns false whenever the stream wants
- * the caller to wait (`drained()`). Chunks are reused once gzip has consumed them or a file stream has written
- * them; other destinations get fresh chunks (they may keep what they are given).
- *
- * The caller must open its cursor with `raw: true` to get raw documents; deserialized documents are accepted
- * too (written through `toEjsonText`, at the old speed).
+ * the caller to wait (`drained()`).
  */
-export function createFastSink(dest: Writable, output: OutputOptions): RawDocSink {
-  const mode = output.ejson;
-  const json = output.format === 'json';
-  const counter = new HashCounter();
-  const gzip = output.gzip ? createGzip({ level: 6 }) : undefined;
-  const head: Writable = gzip ?? counter;
-  const done = (pipeline as (streams: readonly unknown[]) => Promise<void>)(
-    gzip ? [gzip, counter, dest] : [counter, dest],
-  );
-  done.catch(() => {}); // observed through `end()` / `done` / `drained()`
+class FastSink implements DocSink {
+  readonly done: Promise<void>;
+  private readonly counter = new HashCounter();
+  private readonly gzip: ReturnType<typeof createGzip> | undefined;
+  private readonly head: Writable;
+  private readonly json: boolean;
+  private readonly chunks: ChunkPool;
+  private readonly target: EjsonTarget;
+  private readonly ejson: EjsonOptions;
+  private docs = 0;
 
-  // Reused chunks are much cheaper than fresh memory, but a chunk may be reused only once nothing will read it
-  // again: with gzip, once zlib has consumed it (its write calls back); without, once a file stream has written
-  // it (its bytesWritten has passed the chunk's end; HashCounter only hashes and passes chunks on). Any other
-  // destination may keep the chunks it is given, so it gets fresh ones.
-  const pool: Buffer[] = [];
-  const file = !gzip && dest instanceof WriteStream ? dest : undefined;
-  let handed = file ? file.bytesWritten + file.writableLength : 0;
-  const inFlight: { buf: Buffer; end: number }[] = [];
-  const take = (): Buffer => {
-    if (file) {
-      while (inFlight.length > 0 && inFlight[0]!.end <= file.bytesWritten) {
-        const { buf } = inFlight.shift()!;
-        if (pool.length < POOL_MAX) pool.push(buf);
-      }
-    }
-    return pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
-  };
-  const target: EjsonTarget = { buf: take(), pos: 0 };
-  let docs = 0;
+  constructor(
+    dest: Writable,
+    private readonly output: OutputOptions,
+  ) {
+    this.json = output.format === 'json';
+    this.gzip = output.gzip ? createGzip({ level: 6 }) : undefined;
+    this.head = this.gzip ?? this.counter;
+    const stages = this.gzip ? [this.gzip, this.counter, dest] : [this.counter, dest];
+    this.done = (pipeline as (streams: readonly unknown[]) => Promise<void>)(stages);
+    this.done.catch(() => {}); // observed through `end()` / `done` / `drained()`
+    this.chunks = new ChunkPool(!this.gzip && dest instanceof WriteStream ? dest : undefined);
+    this.target = { buf: this.chunks.take(), pos: 0, invalidUtf8: 0 };
+    this.ejson = { wrapLongs: output.longs !== 'number', strictUtf8: output.strictUtf8 === true };
+  }
 
   /** Hand the filled part of the chunk to the stream; false if the stream asks us to wait. */
-  const flush = (last = false): boolean => {
-    if (target.pos === 0) return !head.writableNeedDrain;
-    const buf = target.buf;
-    const chunk = buf.subarray(0, target.pos);
+  private flush(last = false): boolean {
+    const t = this.target;
+    if (t.pos === 0) return !this.head.writableNeedDrain;
+    const buf = t.buf;
+    const chunk = buf.subarray(0, t.pos);
     let ok: boolean;
-    if (gzip && buf.length === CHUNK) {
-      ok = head.write(chunk, () => {
-        if (pool.length < POOL_MAX) pool.push(buf);
-      });
+    if (this.gzip && buf.length === CHUNK) {
+      ok = this.head.write(chunk, () => this.chunks.give(buf));
     } else {
-      ok = head.write(chunk);
-      if (file && buf.length === CHUNK) inFlight.push({ buf, end: (handed += chunk.length) });
-      else handed += chunk.length; // the stream owns this memory now
+      ok = this.head.write(chunk);
+      this.chunks.handedOver(buf, chunk.length); // the stream owns this memory now, unless it is a file's
     }
-    target.buf = last ? EMPTY : take();
-    target.pos = 0;
+    t.buf = last ? EMPTY : this.chunks.take();
+    t.pos = 0;
     return ok;
-  };
+  }
 
-  const fail = (err: unknown): false => {
-    head.destroy(err instanceof Error ? err : new Error(String(err)));
-    return false;
-  };
+  write(doc: Uint8Array | Document): boolean {
+    if (this.head.destroyed) return false;
+    const t = this.target;
+    const bson = doc instanceof Uint8Array ? doc : BSON.serialize(doc);
+    let ok = true;
+    // Start a new chunk unless this one surely has room: writeEjson asks for up to 6 bytes per BSON byte before
+    // writing a string (the worst case, escapes) and moves everything to a bigger buffer when it does not get
+    // it. A document too big for an empty chunk grows one of its own.
+    if (t.pos > 0 && t.pos + 6 * bson.length + 1024 > t.buf.length) ok = this.flush();
+    const start = t.pos;
+    try {
+      if (this.json) put(t, this.docs === 0 ? OPEN : SEP);
+      writeEjson(bson, this.output.ejson, t, this.ejson);
+      if (!this.json) {
+        if (t.pos + 1 > t.buf.length) put(t, Buffer.of(NL));
+        else t.buf[t.pos++] = NL;
+      }
+    } catch (err) {
+      t.pos = start;
+      this.head.destroy(err instanceof InvalidUtf8Error ? strictUtf8Error(bson, this.docs, err) : (err as Error));
+      return false;
+    }
+    this.docs++;
+    if (t.pos >= t.buf.length - 1024) ok = this.flush() && ok;
+    return ok && !this.head.writableNeedDrain;
+  }
 
-  return {
-    write(doc: Uint8Array | Document): boolean {
-      if (head.destroyed) return false;
-      let ok = true;
-      // Start a new chunk unless this one surely has room: writeEjson asks for up to 6 bytes per BSON byte before
-      // writing a string (the worst case, escapes) and moves everything to a bigger buffer when it does not get
-      // it. A document too big for an empty chunk grows one of its own.
-      const size = doc instanceof Uint8Array ? doc.length : 0;
-      if (target.pos > 0 && target.pos + 6 * size + 1024 > target.buf.length) ok = flush();
-      const start = target.pos;
-      try {
-        if (json) put(target, docs === 0 ? OPEN : SEP);
-        if (doc instanceof Uint8Array) {
-          writeEjson(doc, mode, target);
-        } else {
-          const text = toEjsonText(doc, mode);
-          put(target, Buffer.from(text, 'utf8'));
-        }
-        if (!json) {
-          if (target.pos + 1 > target.buf.length) put(target, Buffer.of(NL));
-          else target.buf[target.pos++] = NL;
-        }
-      } catch (err) {
-        target.pos = start;
-        return fail(err);
-      }
-      docs++;
-      if (target.pos >= target.buf.length - 1024) ok = flush() && ok;
-      return ok && !head.writableNeedDrain;
-    },
-    drained: async () => {
-      if (head.destroyed) return done;
-      if (head.writableNeedDrain) await Promise.race([once(head, 'drain'), done]);
-    },
-    async end() {
-      if (!head.destroyed) {
-        if (json) put(target, docs === 0 ? EMPTY_CLOSE : CLOSE);
-        flush(true);
-        head.end();
-      }
-      await done;
-      return { bytes: counter.bytes, sha256: counter.hash.digest('hex') };
-    },
-    destroy: (err) => head.destroy(err),
-    done,
-  };
+  async drained(): Promise<void> {
+    if (this.head.destroyed) return this.done;
+    if (this.head.writableNeedDrain) await Promise.race([once(this.head, 'drain'), this.done]);
+  }
+
+  async end(): Promise<SinkTotals> {
+    if (!this.head.destroyed) {
+      if (this.json) put(this.target, this.docs === 0 ? EMPTY_CLOSE : CLOSE);
+      this.flush(true);
+      this.head.end();
+    }
+    await this.done;
+    return {
+      bytes: this.counter.bytes,
+      sha256: this.counter.hash.digest('hex'),
+      invalidUtf8: this.target.invalidUtf8 ?? 0,
+    };
+  }
+
+  destroy(err: Error): void {
+    this.head.destroy(err);
+  }
 }
+
+/** --strict-utf8 refused a document: say which. */
+function strictUtf8Error(bson: Uint8Array, index: number, cause: Error): ExtractError {
+  let id = '';
+  try {
+    const doc = BSON.deserialize(bson, { validation: { utf8: false }, promoteValues: false });
+    if ('_id' in doc) id = ` (_id ${BSON.EJSON.stringify(doc._id, { relaxed: false })})`;
+  } catch {
+    // the _id is only a help for the message
+  }
+  return new ExtractError(
+    'FAILED',
+    `document ${index + 1} of the batch${id} holds a string or field name that is not valid UTF-8; --strict-utf8 refuses it (without it, each bad byte is written as \\ufffd, as mongoexport does)`,
+    { cause },
+  );
+}
+
+/** The fast writer: see FastSink. The caller must open its cursor with `raw: true` to get raw documents. */
+export const createFastSink = (dest: Writable, output: OutputOptions): DocSink => new FastSink(dest, output);

@@ -15,6 +15,8 @@ export interface Manifest {
   expectedDocs: number;
   docs: number;
   bytes: number;
+  /** Strings and field names written with `\ufffd` because they were not valid UTF-8, over every batch. */
+  invalidUtf8: number;
   missing: number[];
   files: { batch: number; file: string; docs: number; bytes: number; sha256: string }[];
   writtenAt: string;
@@ -34,6 +36,7 @@ export function buildManifest(plan: PlanFile, records: readonly (BatchRecord | u
     expectedDocs: plan.expectedDocs,
     docs: present.reduce((a, r) => a + r.docs, 0),
     bytes: present.reduce((a, r) => a + r.bytes, 0),
+    invalidUtf8: present.reduce((a, r) => a + (r.invalidUtf8 ?? 0), 0),
     missing: plan.batches.map((b) => b.index).filter((i) => !records[i]),
     files: present.map((r) => ({ batch: r.batch, file: r.file, docs: r.docs, bytes: r.bytes, sha256: r.sha256 })),
     writtenAt: new Date().toISOString(),

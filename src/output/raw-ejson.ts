@@ -1,46 +1,54 @@
 import { BSON } from 'mongodb';
 
 /**
- * Raw BSON → Extended JSON v2, without deserializing into JS objects: the encoder reads the BSON bytes and
- * writes UTF-8 JSON bytes straight into a Buffer (`writeEjson`, used by the fast writer); `rawToEjson` wraps it
- * for callers that want a string.
+ * Raw BSON → Extended JSON v2, without deserializing into JS objects: the encoder reads the BSON bytes and writes
+ * UTF-8 JSON bytes straight into a Buffer (`writeEjson`, used by the writers); `rawToEjson` wraps it for callers
+ * that want a string.
  *
- * The output is byte-identical to `toEjsonText(BSON.deserialize(bson, EXACT_READ), mode)` (src/output/ejson.ts)
- * for every document on which that reference is defined and right. Where the reference loses data, this
- * encoder keeps it instead; the differences are deliberate:
+ * The bytes are mongoexport's (mongo-tools over the Go driver's Extended JSON writer), which follow the
+ * specification and its BSON corpus:
+ * - field order and duplicate field names as stored; array keys ignored; no whitespace;
+ * - doubles as Go's shortest `%G` with `.0` added when there is neither `.` nor an exponent (`10.0`, `-0.0`,
+ *   `123456.0`, `1.234567E+06`, `1E-05`); canonical wraps the same text in `$numberDouble`;
+ * - relaxed dates as ISO strings from 1970 to 9999 (UTC), the fraction without trailing zeros (`.1Z`), others as
+ *   `{"$numberLong"}` milliseconds, exactly, whatever their range;
+ * - strings and names escaped as Go does: `"` `\` and C0 controls (`\n`-style where JSON has one, else `\u00xx`),
+ *   U+2028/U+2029 as `\u2028`/`\u2029`, everything else raw UTF-8; every byte that does not start a valid UTF-8
+ *   sequence becomes `\ufffd` (counted; an error when `strictUtf8`);
+ * - DBRef-shaped documents as plain documents; DBPointer as `$dbPointer`, undefined as `$undefined`; regex options
+ *   sorted; binary subtypes as two lowercase hex digits.
  *
- * 1. Field order. JS objects list integer-like keys ("0", "2", "10", … up to 2^32-2) first, in numeric order,
- *    so the reference turns `{b: 1, "2": 1, a: 1}` into `{"2":1,"b":1,"a":1}`. We keep the stored BSON order.
- * 2. Duplicate field names (legal in BSON, rare). A JS object keeps one key (first position, last value);
- *    we write every element as stored.
- * 3. Dates outside JavaScript's range (|ms| > 8.64e15): the reference cannot represent them (ejson.ts throws;
- *    bson alone would write "NaN"); we write `{"$date":{"$numberLong":"<exact int64>"}}` in both modes.
- * 4. Inside a DBRef (`{$ref, $id, …}` or a dbPointer) and inside a javascriptWithScope scope, ejson.ts's
- *    relaxed-mode fix-up does not reach, so the reference writes an Int64 beyond ±(2^53-1) as a rounded number
- *    and an out-of-range date as `{"$numberLong":"NaN"}`; we keep both exact, as everywhere else.
- * 5. A DBRef whose `$id` is `false` or `""` makes bson skip Extended JSON for the DBRef's other fields (they go
- *    through `toJSON`, losing types); we write them as Extended JSON like every other DBRef.
- * 6. Well-formed BSON the reference refuses (throws on): vector binaries (subtype 9) that bson's validator
- *    rejects are written as plain `$binary`; regex options outside "ilmsux" are written sorted like valid ones.
- *
- * Everything else mirrors bson 7's deserializer (with EXACT_READ) + EJSON.stringify: number formatting, relaxed
- * dates as ISO strings for 1970..9999, DBRef detection and the `$ref: "db.coll"` split, dbPointer written as a
- * DBRef, undefined as null, regex options sorted, JSON string escaping, invalid UTF-8 in string values throwing
- * the same BSONError while field names and regexes decode it to U+FFFD, and errors for malformed BSON.
+ * Deliberate differences from mongoexport (README "Output"): with `wrapLongs` (the native commands' default), a
+ * relaxed Int64 beyond ±(2^53-1) is written `{"$numberLong":"…"}` (a JSON number would silently round for every
+ * JavaScript reader); a DBPointer's namespace and a regex's options are escaped like any string (mongoexport writes
+ * them raw, which can make invalid JSON).
  */
 
 type FastBuffer = Buffer & {
   utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
   base64Slice(start: number, end: number): string;
 };
 
-const { BSONError, Decimal128 } = BSON;
+const { BSONError } = BSON;
 
 /** Where `writeEjson` appends: it writes at `pos` and moves to a bigger copy of `buf` when the text does not fit. */
 export interface EjsonTarget {
   buf: Buffer;
   pos: number;
+  /** Strings and field names with invalid UTF-8 written so far (each as `\ufffd` per bad byte). */
+  invalidUtf8?: number;
+}
+
+export interface EjsonOptions {
+  /** Relaxed Int64 beyond ±(2^53-1) as `{"$numberLong":"…"}` instead of a bare number (default true). */
+  wrapLongs?: boolean;
+  /** Invalid UTF-8 is an error instead of `\ufffd`. */
+  strictUtf8?: boolean;
+}
+
+/** A string or name that is not valid UTF-8, with --strict-utf8. */
+export class InvalidUtf8Error extends Error {
+  override name = 'InvalidUtf8Error';
 }
 
 // Encoder state. The encoder is synchronous and not re-entrant; `writeEjson` sets these and reads them back.
@@ -49,6 +57,9 @@ let P = 0; // input position
 let O: Buffer = Buffer.alloc(0); // output
 let Q = 0; // output position
 let RELAXED = true;
+let WRAP_LONGS = true;
+let STRICT_UTF8 = false;
+let BAD_UTF8 = 0;
 
 // ---------------------------------------------------------------------------------------------------------
 // Tables
@@ -57,7 +68,7 @@ let RELAXED = true;
 const CLS = new Uint8Array(256);
 for (let b = 0; b < 256; b++) CLS[b] = b >= 0x80 ? 2 : b < 0x20 || b === 0x22 || b === 0x5c ? 1 : 0;
 
-/** Lowercase hex digit codes (JSON.stringify writes `\u001f`, ObjectId hex is lowercase). */
+/** Lowercase hex digit codes (`\u001f`, ObjectId hex and binary subtypes are lowercase). */
 const HEXC = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 const B64 = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (c) => c.charCodeAt(0));
@@ -65,7 +76,6 @@ const B64 = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 const MAX_SAFE_HI = 0x200000; // an int64 is within ±(2^53-1) iff its high word is in (-2^21, 2^21), or -2^21 with low ≠ 0
 const DAY_MS = 86400000;
 const ISO_END = 253402300800000; // first ms of year 10000: relaxed dates are ISO strings in [0, ISO_END)
-const JS_DATE_MAX = 8.64e15;
 /** Room guaranteed before each element: enough for any fixed-size value with its wrapper. */
 const ELEMENT_ROOM = 256;
 
@@ -91,7 +101,7 @@ function ascii(s: string): void {
   Q = q;
 }
 
-/** An integer |n| < 2^53 in decimal, as String(n) writes it (no string made). */
+/** An integer |n| < 2^53 in decimal (no string made). */
 function integer(n: number): void {
   const o = O;
   let q = Q;
@@ -104,38 +114,18 @@ function integer(n: number): void {
     Q = q + 1;
     return;
   }
-  if (n < 2147483648) {
-    let len = 1;
-    for (let t = n; t >= 10; t = (t / 10) | 0) len++;
-    q += len;
-    Q = q;
-    let t = n;
-    while (t >= 10) {
-      const d = (t / 10) | 0;
-      o[--q] = 0x30 + (t - d * 10);
-      t = d;
-    }
-    o[--q] = 0x30 + t;
-    return;
-  }
+  const small = n < 2147483648;
   let len = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) len++;
+  for (let t = n; t >= 10; t = small ? (t / 10) | 0 : Math.floor(t / 10)) len++;
   q += len;
   Q = q;
   let t = n;
   while (t >= 10) {
-    const d = Math.floor(t / 10);
+    const d = small ? (t / 10) | 0 : Math.floor(t / 10);
     o[--q] = 0x30 + (t - d * 10);
     t = d;
   }
   o[--q] = 0x30 + t;
-}
-
-/** Any JS string as JSON text (JSON.stringify) in UTF-8. */
-function jsonText(s: string): void {
-  const text = JSON.stringify(s);
-  if (Q + 3 * text.length > O.length) grow(3 * text.length);
-  Q += O.write(text, Q, 'utf8');
 }
 
 function corrupt(msg: string): Error {
@@ -153,7 +143,7 @@ function uint32(i: number): number {
   return (B[i]! | (B[i + 1]! << 8) | (B[i + 2]! << 16)) + B[i + 3]! * 0x1000000;
 }
 
-/** Length of the well-formed UTF-8 sequence at i (lead byte >= 0x80), or 0 if it is not one. */
+/** Length of the well-formed UTF-8 sequence at i (lead byte >= 0x80), or 0 if it is not one (Go's utf8.DecodeRune). */
 function utf8Seq(i: number, end: number): number {
   const b0 = B[i]!;
   if (b0 < 0xc2 || b0 > 0xf4) return 0;
@@ -168,18 +158,51 @@ function utf8Seq(i: number, end: number): number {
   return 4;
 }
 
+/** An escape for byte c < 0x20, `"` or `\` at o[q]; returns the new q. */
+function escape(o: Buffer, q: number, c: number): number {
+  o[q++] = 0x5c;
+  if (c === 0x22 || c === 0x5c) o[q++] = c;
+  else if (c === 0x0a)
+    o[q++] = 0x6e; // n
+  else if (c === 0x0d)
+    o[q++] = 0x72; // r
+  else if (c === 0x09)
+    o[q++] = 0x74; // t
+  else if (c === 0x08)
+    o[q++] = 0x62; // b
+  else if (c === 0x0c)
+    o[q++] = 0x66; // f
+  else {
+    o[q++] = 0x75; // u00XX
+    o[q++] = 0x30;
+    o[q++] = 0x30;
+    o[q++] = HEXC[c >> 4]!;
+    o[q++] = HEXC[c & 15]!;
+  }
+  return q;
+}
+
+/** `\ufffd` or `\u2028`/`\u2029` (last hex digit `d`) at o[q]; returns the new q. */
+function uEscape(o: Buffer, q: number, a: number, b: number, c: number, d: number): number {
+  o[q] = 0x5c;
+  o[q + 1] = 0x75;
+  o[q + 2] = a;
+  o[q + 3] = b;
+  o[q + 4] = c;
+  o[q + 5] = d;
+  return q + 6;
+}
+
 /**
- * The bytes [s, e) as a JSON string. Printable ASCII and well-formed multi-byte UTF-8 are copied, other ASCII
- * is escaped exactly as JSON.stringify does. Invalid UTF-8 throws bson's error when `fatal` (string values);
- * otherwise (field names, regexes) it is decoded to U+FFFD like bson does, through JSON.stringify.
+ * The bytes [s, e) as a JSON string, escaped as Go's Extended JSON writer does. Invalid UTF-8: `\ufffd` for
+ * every byte that does not start a valid sequence (counted), or an error with --strict-utf8.
  */
-function str(s: number, e: number, fatal: boolean): void {
-  room(6 * (e - s) + 3); // worst case \u00XX per byte, quotes, and the ':' key() adds
+function str(s: number, e: number): void {
+  room(6 * (e - s) + 3); // worst case \ufffd or \u00XX per byte, quotes, and the ':' key() adds
   // Locals, not the module state, in the hot loop.
   const b = B;
   const o = O;
-  const q0 = Q;
-  let q = q0;
+  let q = Q;
   o[q++] = 0x22;
   // Most strings are plain ASCII: copy the plain prefix, natively when long.
   let i = s;
@@ -190,6 +213,7 @@ function str(s: number, e: number, fatal: boolean): void {
   } else {
     for (let c = 0; i < e && CLS[(c = b[i]!)] === 0; i++) o[q++] = c;
   }
+  let bad = false;
   while (i < e) {
     const c = b[i]!;
     const k = CLS[c]!;
@@ -197,59 +221,30 @@ function str(s: number, e: number, fatal: boolean): void {
       o[q++] = c;
       i++;
     } else if (k === 1) {
-      o[q++] = 0x5c;
-      if (c === 0x22 || c === 0x5c) o[q++] = c;
-      else if (c === 0x0a)
-        o[q++] = 0x6e; // n
-      else if (c === 0x0d)
-        o[q++] = 0x72; // r
-      else if (c === 0x09)
-        o[q++] = 0x74; // t
-      else if (c === 0x08)
-        o[q++] = 0x62; // b
-      else if (c === 0x0c)
-        o[q++] = 0x66; // f
-      else {
-        o[q++] = 0x75; // u00XX
-        o[q++] = 0x30;
-        o[q++] = 0x30;
-        o[q++] = HEXC[c >> 4]!;
-        o[q++] = HEXC[c & 15]!;
-      }
+      q = escape(o, q, c);
       i++;
     } else {
       const n = utf8Seq(i, e);
       if (n === 0) {
-        if (fatal) throw new BSONError('Invalid UTF-8 string in BSON document');
-        Q = q0;
-        jsonText((b as FastBuffer).utf8Slice(s, e));
-        return;
-      }
-      o[q++] = c;
-      o[q++] = b[i + 1]!;
-      if (n > 2) o[q++] = b[i + 2]!;
-      if (n > 3) o[q++] = b[i + 3]!;
-      i += n;
-    }
-  }
-  o[q++] = 0x22;
-  Q = q;
-}
-
-/** Decode a string value's bytes to a JS string, throwing bson's error on invalid UTF-8. */
-function decodeChecked(s: number, e: number): string {
-  const text = (B as FastBuffer).utf8Slice(s, e);
-  if (text.includes('\ufffd')) {
-    for (let i = s; i < e; ) {
-      if (B[i]! < 0x80) i++;
-      else {
-        const n = utf8Seq(i, e);
-        if (n === 0) throw new BSONError('Invalid UTF-8 string in BSON document');
+        if (STRICT_UTF8) throw new InvalidUtf8Error('a string or field name is not valid UTF-8');
+        bad = true;
+        q = uEscape(o, q, 0x66, 0x66, 0x66, 0x64); // \ufffd
+        i++;
+      } else if (n === 3 && c === 0xe2 && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9)) {
+        q = uEscape(o, q, 0x32, 0x30, 0x32, b[i + 2] === 0xa8 ? 0x38 : 0x39); // \u2028, \u2029
+        i += 3;
+      } else {
+        o[q++] = c;
+        o[q++] = b[i + 1]!;
+        if (n > 2) o[q++] = b[i + 2]!;
+        if (n > 3) o[q++] = b[i + 3]!;
         i += n;
       }
     }
   }
-  return text;
+  if (bad) BAD_UTF8++;
+  o[q++] = 0x22;
+  Q = q;
 }
 
 /** The BSON string (int32 length, bytes, NUL) at P: returns its byte range [start, end) and moves P past it. */
@@ -271,7 +266,7 @@ function pad2(o: Buffer, q: number, n: number): void {
   o[q + 1] = 0x30 + (n % 10);
 }
 
-/** bson's relaxed date: `toISOString()` without `.000` when the milliseconds are 0; 0 <= ms < ISO_END. */
+/** RFC 3339 in UTC with the milliseconds' trailing zeros dropped (Go's `2006-01-02T15:04:05.999Z07:00`); 0 <= ms < ISO_END. */
 function isoDate(ms: number): void {
   const days = Math.floor(ms / DAY_MS); // < 2^22
   let rem = ms - days * DAY_MS; // < 2^27: int32 math below
@@ -310,10 +305,12 @@ function isoDate(ms: number): void {
   pad2(o, q + 17, sec);
   q += 19;
   if (milli !== 0) {
-    o[q] = 0x2e; // .
-    o[q + 1] = 0x30 + ((milli / 100) | 0);
-    pad2(o, q + 2, milli % 100);
-    q += 4;
+    o[q++] = 0x2e; // .
+    o[q++] = 0x30 + ((milli / 100) | 0);
+    if (milli % 100 !== 0) {
+      o[q++] = 0x30 + (((milli / 10) | 0) % 10);
+      if (milli % 10 !== 0) o[q++] = 0x30 + (milli % 10);
+    }
   }
   o[q] = 0x5a; // Z
   Q = q + 1;
@@ -326,20 +323,18 @@ function dateValue(): void {
   P += 8;
   if (hi < MAX_SAFE_HI && hi > -MAX_SAFE_HI) {
     const ms = hi * 4294967296 + lo; // exact
-    if (ms <= JS_DATE_MAX && ms >= -JS_DATE_MAX) {
-      if (RELAXED && ms >= 0 && ms < ISO_END) {
-        ascii('{"$date":"');
-        isoDate(ms);
-        ascii('"}');
-      } else {
-        ascii('{"$date":{"$numberLong":"');
-        integer(ms);
-        ascii('"}}');
-      }
-      return;
+    if (RELAXED && ms >= 0 && ms < ISO_END) {
+      ascii('{"$date":"');
+      isoDate(ms);
+      ascii('"}');
+    } else {
+      ascii('{"$date":{"$numberLong":"');
+      integer(ms);
+      ascii('"}}');
     }
+    return;
   }
-  ascii('{"$date":{"$numberLong":"' + B.readBigInt64LE(at) + '"}}'); // beyond JS dates: exact (deliberate)
+  ascii('{"$date":{"$numberLong":"' + B.readBigInt64LE(at) + '"}}');
 }
 
 function int64Value(): void {
@@ -356,32 +351,111 @@ function int64Value(): void {
       integer(n);
       ascii('"}');
     }
+  } else if (RELAXED && !WRAP_LONGS) {
+    ascii('' + B.readBigInt64LE(at));
   } else {
-    ascii('{"$numberLong":"' + B.readBigInt64LE(at) + '"}'); // relaxed too: a JS number would round it
+    ascii('{"$numberLong":"' + B.readBigInt64LE(at) + '"}');
   }
+}
+
+/**
+ * A finite double as Go's `strconv.FormatFloat(v, 'G', -1, 64)` with `.0` added when there is neither a point nor
+ * an exponent: the shortest digits that round-trip, in exponent form (`E`, a sign, at least two digits) when the
+ * decimal exponent is below -4 or at least 6.
+ */
+export function formatDouble(v: number): string {
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-4 && a < 1e6) {
+    // JavaScript writes these in the same plain digits (it switches to exponents only at 1e21 and 1e-7)
+    return Number.isInteger(v) ? v + '.0' : '' + v;
+  }
+  if (v === 0) return 1 / v < 0 ? '-0.0' : '0.0';
+  const text = '' + a;
+  let digits: string;
+  let exp: number;
+  const e = text.indexOf('e');
+  if (e >= 0) {
+    const mantissa = text.slice(0, e);
+    digits = mantissa.replace('.', '');
+    exp = +text.slice(e + 1);
+  } else {
+    // plain notation from JavaScript: 1e-7 < a < 1e-4 ("0.0000123") or 1e6 <= a < 1e21 ("1234567")
+    const point = text.indexOf('.');
+    const int = point < 0 ? text : text.slice(0, point);
+    const frac = point < 0 ? '' : text.slice(point + 1);
+    if (int === '0') {
+      const lead = frac.length - frac.replace(/^0+/, '').length;
+      digits = frac.slice(lead);
+      exp = -lead - 1;
+    } else {
+      digits = (int + frac).replace(/0+$/, '');
+      exp = int.length - 1;
+    }
+  }
+  const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+  const x = exp < 0 ? -exp : exp;
+  return (v < 0 ? '-' : '') + m + (exp < 0 ? 'E-' : 'E+') + (x < 10 ? '0' + x : '' + x);
 }
 
 function doubleValue(): void {
   const v = B.readDoubleLE(P);
   P += 8;
-  if (RELAXED) {
-    if (v - v === 0)
-      ascii('' + v); // finite; -0 prints as 0, like JSON.stringify
-    else
-      ascii(
-        Number.isNaN(v)
-          ? '{"$numberDouble":"NaN"}'
-          : v > 0
-            ? '{"$numberDouble":"Infinity"}'
-            : '{"$numberDouble":"-Infinity"}',
-      );
-  } else if (v === 0 && 1 / v < 0) {
-    ascii('{"$numberDouble":"-0.0"}');
+  if (v - v !== 0) {
+    // NaN (any payload) and ±Infinity, in both modes
+    ascii(
+      Number.isNaN(v)
+        ? '{"$numberDouble":"NaN"}'
+        : v > 0
+          ? '{"$numberDouble":"Infinity"}'
+          : '{"$numberDouble":"-Infinity"}',
+    );
+  } else if (RELAXED) {
+    ascii(formatDouble(v));
   } else {
     ascii('{"$numberDouble":"');
-    ascii(Number.isInteger(v) ? v.toFixed(1) : '' + v);
+    ascii(formatDouble(v));
     ascii('"}');
   }
+}
+
+const MAX_COEFFICIENT = 10n ** 34n - 1n;
+
+/**
+ * A Decimal128 as the specification's to-string writes it (IEEE 754-2008 BID): plain digits when the exponent is
+ * at most 0 and the adjusted exponent at least -6, else scientific (`1.5E+3`). A coefficient beyond 34 digits, or
+ * the `11` combination form, is non-canonical and read as zero, exponent kept.
+ */
+function decimal128(at: number): string {
+  const low = B.readBigUInt64LE(at);
+  const high = B.readBigUInt64LE(at + 8);
+  const negative = high >> 63n === 1n;
+  const combination = Number((high >> 58n) & 0x1fn);
+  if (combination === 0x1f) return 'NaN';
+  if (combination === 0x1e) return negative ? '-Infinity' : 'Infinity';
+  let exponent: number;
+  let coefficient: bigint;
+  if (((high >> 61n) & 3n) === 3n) {
+    exponent = Number((high >> 47n) & 0x3fffn);
+    coefficient = 0n;
+  } else {
+    exponent = Number((high >> 49n) & 0x3fffn);
+    coefficient = ((high & 0x1ffffffffffffn) << 64n) | low;
+    if (coefficient > MAX_COEFFICIENT) coefficient = 0n;
+  }
+  exponent -= 6176;
+  const digits = coefficient.toString();
+  const adjusted = exponent + digits.length - 1;
+  let text: string;
+  if (exponent <= 0 && adjusted >= -6) {
+    const point = digits.length + exponent; // digits before the decimal point
+    if (exponent === 0) text = digits;
+    else if (point > 0) text = digits.slice(0, point) + '.' + digits.slice(point);
+    else text = '0.' + '0'.repeat(-point) + digits;
+  } else {
+    const mantissa = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    text = mantissa + 'E' + (adjusted >= 0 ? '+' : '') + adjusted;
+  }
+  return negative ? '-' + text : text;
 }
 
 function base64(s: number, e: number): void {
@@ -421,12 +495,11 @@ function binaryValue(): void {
   P += 5;
   if (len < 0) throw corrupt('Negative binary type element size found');
   if (len > B.byteLength) throw corrupt('Binary type size larger than document size');
-  if (sub === 2) {
+  if (sub === 2 && total > 4) {
+    // the old binary subtype: its data carries a length of its own, which is not part of the value
     len = int32(P);
     P += 4;
-    if (len < 0) throw corrupt('Negative binary type element size found for subtype 0x02');
-    if (len > total - 4) throw corrupt('Binary type with subtype 0x02 contains too long binary size');
-    if (len < total - 4) throw corrupt('Binary type with subtype 0x02 contains too short binary size');
+    if (len !== total - 4) throw corrupt('Binary type with subtype 0x02 has an inner size that does not match');
   }
   const start = P;
   P += len;
@@ -465,54 +538,46 @@ function regexValue(): void {
   const os = P;
   const oe = cstringEnd();
   ascii('{"$regularExpression":{"pattern":');
-  str(ps, pe, false);
+  str(ps, pe);
   room(16);
   ascii(',"options":');
   if (oe - os > 1) {
-    jsonText((B as FastBuffer).utf8Slice(os, oe).split('').sort().join(''));
+    // sorted by code point, as the Go driver sorts them; escaped like any string
+    let ascii7 = true;
+    for (let i = os; i < oe; i++) if (B[i]! >= 0x80) ascii7 = false;
+    const sorted = ascii7
+      ? Buffer.from(B.subarray(os, oe)).sort()
+      : Buffer.from(
+          Array.from((B as FastBuffer).utf8Slice(os, oe))
+            .sort()
+            .join(''),
+          'utf8',
+        );
+    const saved = B;
+    B = sorted;
+    try {
+      str(0, sorted.length);
+    } finally {
+      B = saved;
+    }
   } else {
-    str(os, oe, false);
+    str(os, oe);
   }
   room(2);
   ascii('}}');
 }
 
-/** A DBRef as bson writes it: a `$ref` of exactly "db.coll" splits into `$db` and `$ref`; `$db` only when non-empty. */
-function dbRefHead(collection: string, db: string | undefined): string | undefined {
-  const parts = collection.split('.');
-  if (parts.length === 2) {
-    db = parts[0]!;
-    collection = parts[1]!;
-  }
-  room(8);
-  ascii('{"$ref":');
-  jsonText(collection);
-  room(8);
-  ascii(',"$id":');
-  room(ELEMENT_ROOM);
-  return db;
-}
-
-function dbRefDb(db: string | undefined): void {
-  if (db) {
-    room(8);
-    ascii(',"$db":');
-    jsonText(db);
-  }
-}
-
 function dbPointerValue(): void {
   const end = bsonString();
-  const ns = decodeChecked(STR_START, end);
+  const start = STR_START;
   if (P + 12 > B.length) throw corrupt('corrupt bson message');
-  const db = dbRefHead(ns, undefined);
-  ascii('{"$oid":"');
+  ascii('{"$dbPointer":{"$ref":');
+  str(start, end);
+  room(ELEMENT_ROOM);
+  ascii(',"$id":{"$oid":"');
   oidHex(P);
-  ascii('"}');
+  ascii('"}}}');
   P += 12;
-  dbRefDb(db);
-  room(1);
-  O[Q++] = 0x7d;
 }
 
 function codeWithScopeValue(): void {
@@ -526,17 +591,22 @@ function codeWithScopeValue(): void {
   if (start + total < P + scopeSize) throw corrupt('code_w_scope total size is too short, truncating scope');
   if (start + total > P + scopeSize) throw corrupt('code_w_scope total size is too long, clips outer document');
   ascii('{"$code":');
-  str(STR_START, end, true);
+  str(STR_START, end);
   room(16);
   ascii(',"$scope":');
-  documentValue(SCOPE);
+  documentValue(false);
   room(1);
   O[Q++] = 0x7d;
 }
 
-const OBJECT = 0;
-const ARRAY = 1;
-const SCOPE = 2; // a plain object that bson never turns into a DBRef (a code_w_scope's scope)
+/** `{"$code":…}` or `{"$symbol":…}` around the string at P. */
+function wrappedString(head: string): void {
+  const end = bsonString();
+  ascii(head);
+  str(STR_START, end);
+  room(1);
+  O[Q++] = 0x7d;
+}
 
 /** One element's value of BSON type `t` at P; moves P past it. The caller made ELEMENT_ROOM bytes of room. */
 function value(t: number): void {
@@ -545,17 +615,16 @@ function value(t: number): void {
       return doubleValue();
     case 0x02: {
       const end = bsonString();
-      return str(STR_START, end, true);
+      return str(STR_START, end);
     }
     case 0x03:
-      return documentValue(OBJECT);
+      return documentValue(false);
     case 0x04:
-      return documentValue(ARRAY);
+      return documentValue(true);
     case 0x05:
       return binaryValue();
-    case 0x06: // undefined: bson writes null
-    case 0x0a:
-      return ascii('null');
+    case 0x06:
+      return ascii('{"$undefined":true}');
     case 0x07:
       if (P + 12 > B.length) throw corrupt('corrupt bson message');
       ascii('{"$oid":"');
@@ -570,26 +639,16 @@ function value(t: number): void {
     }
     case 0x09:
       return dateValue();
+    case 0x0a:
+      return ascii('null');
     case 0x0b:
       return regexValue();
     case 0x0c:
       return dbPointerValue();
-    case 0x0d: {
-      const end = bsonString();
-      ascii('{"$code":');
-      str(STR_START, end, true);
-      room(1);
-      O[Q++] = 0x7d;
-      return;
-    }
-    case 0x0e: {
-      const end = bsonString();
-      ascii('{"$symbol":');
-      str(STR_START, end, true);
-      room(1);
-      O[Q++] = 0x7d;
-      return;
-    }
+    case 0x0d:
+      return wrappedString('{"$code":');
+    case 0x0e:
+      return wrappedString('{"$symbol":');
     case 0x0f:
       return codeWithScopeValue();
     case 0x10: {
@@ -616,7 +675,7 @@ function value(t: number): void {
       const start = P;
       P += 16;
       if (P > B.length) throw corrupt('corrupt bson message');
-      return ascii('{"$numberDecimal":"' + new Decimal128(B.subarray(start, P)).toString() + '"}');
+      return ascii('{"$numberDecimal":"' + decimal128(start) + '"}');
     }
     case 0xff:
       return ascii('{"$minKey":1}');
@@ -634,158 +693,37 @@ function key(): void {
   let e = s;
   while (b[e] !== 0) e++; // the root document ends in NUL (checked), so this stops inside the buffer
   P = e + 1;
-  str(s, e, false);
+  str(s, e);
   O[Q++] = 0x3a; // str() made room for it
 }
 
-/** Is the cstring at `i` exactly `$ref`, `$id` or `$db`? */
-function isDbRefKey(i: number): boolean {
-  const a = B[i + 1];
-  const b = B[i + 2];
-  const c = B[i + 3];
-  if (a === 0x72 /* r */) return b === 0x65 && c === 0x66 && B[i + 4] === 0;
-  if (a === 0x69 /* i */) return b === 0x64 && c === 0;
-  if (a === 0x64 /* d */) return b === 0x62 && c === 0;
-  return false;
-}
-
-function isProtoKey(i: number): boolean {
-  // "__proto__\0"
-  return (
-    B[i] === 0x5f &&
-    B[i + 1] === 0x5f &&
-    B[i + 2] === 0x70 &&
-    B[i + 3] === 0x72 &&
-    B[i + 4] === 0x6f &&
-    B[i + 5] === 0x74 &&
-    B[i + 6] === 0x6f &&
-    B[i + 7] === 0x5f &&
-    B[i + 8] === 0x5f &&
-    B[i + 9] === 0
-  );
-}
-
 /** The embedded document or array at P (its int32 size first); moves P past it. */
-function documentValue(kind: number): void {
+function documentValue(array: boolean): void {
   const start = P;
   const size = int32(P);
   const end = start + size;
   if (size < 5 || end > B.length || B[end - 1] !== 0) {
-    throw corrupt(kind === ARRAY ? 'bad embedded array length in bson' : 'bad embedded document length in bson');
+    throw corrupt(array ? 'bad embedded array length in bson' : 'bad embedded document length in bson');
   }
   P += 4;
-  const q0 = Q;
   room(ELEMENT_ROOM);
+  O[Q++] = array ? 0x5b : 0x7b;
   let t = B[P++]!;
-  if (kind === ARRAY) {
-    O[Q++] = 0x5b;
-    while (t !== 0) {
-      while (B[P++] !== 0); // array keys are ignored: bson numbers elements in order
-      value(t);
-      if (P >= end) throw corrupt('corrupted array bson');
-      t = B[P++]!;
-      room(ELEMENT_ROOM);
-      if (t !== 0) O[Q++] = 0x2c;
-    }
-    O[Q++] = 0x5d;
-    if (P !== end) throw corrupt('corrupted array bson');
-    return;
-  }
-  // DBRef detection as in bson: the `$`-keys decide; one outside $ref/$id/$db rules it out for good.
-  let dbref = 0; // 0: no $-key yet, 1: possible, 2: ruled out
-  O[Q++] = 0x7b;
   while (t !== 0) {
-    if (B[P] === 0x24 && dbref !== 2) dbref = isDbRefKey(P) ? 1 : 2;
-    key();
-    room(ELEMENT_ROOM);
+    if (array) {
+      while (B[P++] !== 0); // array keys are ignored: elements are written in order
+    } else {
+      key();
+      room(ELEMENT_ROOM);
+    }
     value(t);
-    if (P >= end) throw corrupt('Bad BSON Document: object not properly terminated');
+    if (P >= end) throw corrupt(array ? 'corrupted array bson' : 'Bad BSON Document: object not properly terminated');
     t = B[P++]!;
     room(ELEMENT_ROOM);
     if (t !== 0) O[Q++] = 0x2c;
   }
-  O[Q++] = 0x7d;
-  if (P !== end) throw corrupt('Bad BSON Document: object not properly terminated');
-  if (dbref === 1 && kind === OBJECT) {
-    dbRef(start, end, q0);
-    P = end;
-  }
-}
-
-/**
- * Rewrite the document [start, end), already written at q0, the way bson writes a DBRef, if it is DBRef-like:
- * `$id` present and not null/undefined, `$ref` a string, `$db` absent or a string (last duplicate wins).
- */
-function dbRef(start: number, _end: number, q0: number): void {
-  const q1 = Q;
-  let refAt = -1;
-  let idAt = -1;
-  let idType = 0;
-  let dbAt = -1;
-  let dbType = 0;
-  let refType = 0;
-  // Locate the $-fields; values are written (then dropped) just to step over them.
-  P = start + 4;
-  for (;;) {
-    const t = B[P++]!;
-    if (t === 0) break;
-    const k = P;
-    const special = B[k] === 0x24 && isDbRefKey(k);
-    while (B[P++] !== 0);
-    const at = P;
-    room(ELEMENT_ROOM);
-    value(t);
-    Q = q1;
-    if (special) {
-      if (B[k + 1] === 0x72) {
-        refAt = at;
-        refType = t;
-      } else if (B[k + 1] === 0x69) {
-        idAt = at;
-        idType = t;
-      } else {
-        dbAt = at;
-        dbType = t;
-      }
-    }
-  }
-  if (idAt < 0 || idType === 0x0a || idType === 0x06 || refType !== 0x02 || (dbAt >= 0 && dbType !== 0x02)) return;
-  Q = q0;
-  P = refAt;
-  let e = bsonString();
-  const collection = decodeChecked(STR_START, e);
-  let db: string | undefined;
-  if (dbAt >= 0) {
-    P = dbAt;
-    e = bsonString();
-    db = decodeChecked(STR_START, e);
-  }
-  db = dbRefHead(collection, db);
-  P = idAt;
-  value(idType);
-  dbRefDb(db);
-  // The other fields in stored order. bson copies them with Object.assign, which drops a `__proto__` field.
-  P = start + 4;
-  for (;;) {
-    const t = B[P++]!;
-    if (t === 0) break;
-    const k = P;
-    if ((B[k] === 0x24 && isDbRefKey(k)) || isProtoKey(k)) {
-      while (B[P++] !== 0);
-      const q = Q;
-      room(ELEMENT_ROOM);
-      value(t);
-      Q = q;
-      continue;
-    }
-    room(1);
-    O[Q++] = 0x2c;
-    key();
-    room(ELEMENT_ROOM);
-    value(t);
-  }
-  room(1);
-  O[Q++] = 0x7d;
+  O[Q++] = array ? 0x5d : 0x7d;
+  if (P !== end) throw corrupt(array ? 'corrupted array bson' : 'Bad BSON Document: object not properly terminated');
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -797,10 +735,16 @@ function asBuffer(bson: Uint8Array): Buffer {
 
 /**
  * Append one raw BSON document (as the driver returns it with `raw: true`) as Extended JSON v2 to
- * `target.buf` at `target.pos`, then advance `target.pos`. When the text does not fit, `target.buf` is replaced
- * by a bigger buffer holding the same first `pos` bytes. On error, `target` is left as it was.
+ * `target.buf` at `target.pos`, then advance `target.pos` (and `target.invalidUtf8`). When the text does not fit,
+ * `target.buf` is replaced by a bigger buffer holding the same first `pos` bytes. On error, `target` is left as it
+ * was.
  */
-export function writeEjson(bson: Uint8Array, mode: 'relaxed' | 'canonical', target: EjsonTarget): void {
+export function writeEjson(
+  bson: Uint8Array,
+  mode: 'relaxed' | 'canonical',
+  target: EjsonTarget,
+  options: EjsonOptions = {},
+): void {
   const buf = asBuffer(bson);
   if (buf.length < 5) throw corrupt('corrupt bson message < 5 bytes long');
   const size = buf.readInt32LE(0);
@@ -812,10 +756,14 @@ export function writeEjson(bson: Uint8Array, mode: 'relaxed' | 'canonical', targ
   O = target.buf;
   Q = target.pos;
   RELAXED = mode === 'relaxed';
+  WRAP_LONGS = options.wrapLongs !== false;
+  STRICT_UTF8 = options.strictUtf8 === true;
+  BAD_UTF8 = 0;
   try {
-    documentValue(OBJECT);
+    documentValue(false);
     target.buf = O;
     target.pos = Q;
+    if (BAD_UTF8 > 0) target.invalidUtf8 = (target.invalidUtf8 ?? 0) + BAD_UTF8;
   } finally {
     B = EMPTY; // hold no reference to the caller's buffers
     O = EMPTY;
@@ -826,14 +774,11 @@ const EMPTY = Buffer.alloc(0);
 const SCRATCH_SIZE = 64 * 1024;
 const scratch: EjsonTarget = { buf: Buffer.allocUnsafe(SCRATCH_SIZE), pos: 0 };
 
-/**
- * One raw BSON document (as the driver returns it with `raw: true`) as Extended JSON v2 text, identical to
- * `toEjsonText(BSON.deserialize(bson, EXACT_READ), mode)` except where that reference is wrong (see above).
- */
-export function rawToEjson(bson: Uint8Array, mode: 'relaxed' | 'canonical'): string {
+/** One raw BSON document as Extended JSON v2 text (see writeEjson). */
+export function rawToEjson(bson: Uint8Array, mode: 'relaxed' | 'canonical', options: EjsonOptions = {}): string {
   scratch.pos = 0;
   try {
-    writeEjson(bson, mode, scratch);
+    writeEjson(bson, mode, scratch, options);
     return (scratch.buf as FastBuffer).utf8Slice(0, scratch.pos);
   } finally {
     if (scratch.buf.length > 16 * SCRATCH_SIZE) scratch.buf = Buffer.allocUnsafe(SCRATCH_SIZE); // don't keep a huge one

@@ -18,6 +18,8 @@ export interface BatchRecord {
   docs: number;
   bytes: number;
   sha256: string;
+  /** Strings and field names that were not valid UTF-8, written as `\ufffd` (absent in records of older versions). */
+  invalidUtf8?: number;
   seconds: number;
   finishedAt: string;
   host: string;
@@ -27,7 +29,7 @@ export interface BatchRecord {
 export function makeRecord(
   plan: PlanFile,
   index: number,
-  r: { docs: number; bytes: number; sha256: string; seconds: number },
+  r: { docs: number; bytes: number; sha256: string; seconds: number; invalidUtf8?: number },
 ): BatchRecord {
   return {
     format: RECORD_FORMAT,
@@ -37,6 +39,7 @@ export function makeRecord(
     docs: r.docs,
     bytes: r.bytes,
     sha256: r.sha256,
+    invalidUtf8: r.invalidUtf8 ?? 0,
     seconds: Math.round(r.seconds * 1000) / 1000,
     finishedAt: new Date().toISOString(),
     host: hostname(),

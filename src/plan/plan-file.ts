@@ -11,7 +11,13 @@ export const storedSelection = (s: Selection): Selection => ({
   source: { db: s.source.db, collection: s.source.collection },
   query: s.query ? canonical(s.query) : null,
   fields: s.fields,
-  output: { format: s.output.format, ejson: s.output.ejson, gzip: s.output.gzip },
+  output: {
+    format: s.output.format,
+    ejson: s.output.ejson,
+    gzip: s.output.gzip,
+    ...(s.output.strictUtf8 ? { strictUtf8: true } : {}),
+    ...(s.output.longs ? { longs: s.output.longs } : {}),
+  },
 });
 
 const SELECTION_KEYS = ['source', 'query', 'fields', 'output'] as const;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runBin, } from '../helpers/cli.js';
+import { runBin } from '../helpers/cli.js';
 import { batchProcesses } from '../helpers/proc.js';
 import { sourceArgs, spawnExtractAll } from '../helpers/run.js';
 import { closedPort, mongoUri, withDb } from '../helpers/server.js';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { runBin, } from '../helpers/cli.js';
+import { runBin } from '../helpers/cli.js';
 import { dataFiles, duplicates, idsInOutput, recordFiles, recordStamps, tmpFiles } from '../helpers/output-dir.js';
 import { procStatusKiB } from '../helpers/proc.js';
 import { idKeys } from '../helpers/read-output.js';

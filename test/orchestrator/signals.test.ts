@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BUNDLE, runBin, } from '../helpers/cli.js';
+import { BUNDLE, runBin } from '../helpers/cli.js';
 import { duplicates, idsInOutput, recordFiles, recordStamps, tmpFiles } from '../helpers/output-dir.js';
 import { batchProcesses, processAlive } from '../helpers/proc.js';
 import { idKeys } from '../helpers/read-output.js';

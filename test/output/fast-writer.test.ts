@@ -9,14 +9,16 @@ import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { BSON, type Document } from 'mongodb';
 import { EXACT_READ } from '../../src/db/read-options.js';
+import { ExtractError } from '../../src/errors.js';
 import { createFastSink } from '../../src/output/fast-writer.js';
-import { createDocSink, type DocSink } from '../../src/output/writers.js';
+import { rawToEjson } from '../../src/output/raw-ejson.js';
+import { createDocSink, type DocSink, jsonStreamUnavailable, type SinkTotals } from '../../src/output/writers.js';
 import type { OutputOptions } from '../../src/plan/model.js';
 import { benchFields, edgeDocs, encodeDoc, generateCorpus, V } from '../fixtures/bson-corpus.js';
 
 interface Written {
   bytes: Buffer;
-  result: { bytes: number; sha256: string };
+  result: SinkTotals;
   waits: number;
 }
 
@@ -50,7 +52,17 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 const corpus = generateCorpus();
 const edges = edgeDocs().map((e) => e.bson);
-const deserialized = (docs: Buffer[]): Document[] => docs.map((d) => BSON.deserialize(d, EXACT_READ));
+
+/** Documents a JavaScript object can hold exactly: what the jsonstream writer accepts. */
+function holdable(docs: readonly Buffer[]): Buffer[] {
+  return docs.filter((d) => {
+    try {
+      return Buffer.from(BSON.serialize(BSON.deserialize(d, { ...EXACT_READ, validation: { utf8: false } }))).equals(d);
+    } catch {
+      return false;
+    }
+  });
+}
 
 const OPTIONS: OutputOptions[] = [];
 for (const format of ['json', 'ndjson'] as const) {
@@ -60,12 +72,21 @@ for (const format of ['json', 'ndjson'] as const) {
 }
 const label = (o: OutputOptions): string => `${o.format}/${o.ejson}${o.gzip ? '/gzip' : ''}`;
 
-async function assertSameFile(output: OutputOptions, raw: Buffer[], what: string): Promise<void> {
-  const expected = await writeAll((dest) => createDocSink(dest, output), deserialized(raw));
-  const actual = await writeAll((dest) => createFastSink(dest, output), raw);
-  if (!actual.bytes.equals(expected.bytes)) {
-    const a = output.gzip ? gunzipSync(actual.bytes) : actual.bytes;
-    const e = output.gzip ? gunzipSync(expected.bytes) : expected.bytes;
+/**
+ * The file a writer must produce, uncompressed: each document's encoding (test/output/raw-ejson.test.ts and the
+ * oracles check those), framed as JSONStream frames an array (`[\n`, `\n,\n`, `\n]\n`; `[\n\n]\n` when empty) or
+ * one per line.
+ */
+function expectedText(output: OutputOptions, raw: readonly Buffer[]): Buffer {
+  const texts = raw.map((d) => rawToEjson(d, output.ejson));
+  if (output.format === 'ndjson') return Buffer.from(texts.map((t) => `${t}\n`).join(''), 'utf8');
+  return Buffer.from(texts.length === 0 ? '[\n\n]\n' : `[\n${texts.join('\n,\n')}\n]\n`, 'utf8');
+}
+
+function assertFile(output: OutputOptions, written: Written, raw: readonly Buffer[], what: string): void {
+  const a = output.gzip ? gunzipSync(written.bytes) : written.bytes;
+  const e = expectedText(output, raw);
+  if (!a.equals(e)) {
     let i = 0;
     while (i < a.length && a[i] === e[i]) i++;
     assert.fail(
@@ -73,89 +94,147 @@ async function assertSameFile(output: OutputOptions, raw: Buffer[], what: string
         `  expected …${JSON.stringify(e.subarray(Math.max(0, i - 40), i + 40).toString())}\n  actual   …${JSON.stringify(a.subarray(Math.max(0, i - 40), i + 40).toString())}`,
     );
   }
-  assert.deepEqual(actual.result, expected.result, `${label(output)} ${what}: reported bytes/sha256`);
-  assert.equal(actual.result.bytes, actual.bytes.length);
-  assert.equal(actual.result.sha256, sha(actual.bytes));
+  assert.equal(written.result.bytes, written.bytes.length, `${label(output)} ${what}: reported bytes`);
+  assert.equal(written.result.sha256, sha(written.bytes), `${label(output)} ${what}: reported sha256`);
+}
+
+async function assertFast(output: OutputOptions, raw: Buffer[], what: string): Promise<void> {
+  assertFile(output, await writeAll((dest) => createFastSink(dest, output), raw), raw, what);
 }
 
 for (const output of OPTIONS) {
-  test(`${label(output)}: same file as createDocSink for the corpus and edge documents`, async () => {
-    // gzip is the slow part of the reference: a quarter of the corpus still spans several 1 MB chunks.
+  test(`${label(output)}: the corpus and edge documents, framed`, async () => {
+    // gzip is the slow part: a quarter of the corpus still spans several 1 MB chunks.
     const docs = [...edges, ...(output.gzip ? corpus.slice(0, 5000) : corpus)];
-    await assertSameFile(output, docs, `${docs.length} documents`);
+    await assertFast(output, docs, `${docs.length} documents`);
   });
 
-  test(`${label(output)}: same file for no document, one document, and documents bigger than a chunk`, async () => {
-    await assertSameFile(output, [], 'empty');
-    await assertSameFile(output, [encodeDoc(benchFields(0))], 'one document');
-    await assertSameFile(output, [encodeDoc([])], 'one empty document');
+  test(`${label(output)}: no document, one document, and documents bigger than a chunk`, async () => {
+    await assertFast(output, [], 'empty');
+    await assertFast(output, [encodeDoc(benchFields(0))], 'one document');
+    await assertFast(output, [encodeDoc([])], 'one empty document');
     const big = encodeDoc([
       ['s', V.string('x"é\n'.repeat(400_000))],
       ['b', V.binary(0, Buffer.alloc(300_000, 7))],
     ]);
     const small = corpus.slice(0, 50);
-    await assertSameFile(output, [...small, big, ...small, big, big, ...small], 'big documents');
+    await assertFast(output, [...small, big, ...small, big, big, ...small], 'big documents');
   });
 }
 
 test('file bytes are what was written, in order, with a slow destination (backpressure)', async () => {
   const docs = Array.from({ length: 20000 }, (_, i) => encodeDoc(benchFields(i)));
   for (const output of [OPTIONS[0]!, OPTIONS[1]!]) {
-    const expected = await writeAll((dest) => createDocSink(dest, output), deserialized(docs.slice(0, 3000)));
     const actual = await writeAll((dest) => createFastSink(dest, output), docs.slice(0, 3000), true);
-    assert.ok(actual.bytes.equals(expected.bytes), label(output));
+    assertFile(output, actual, docs.slice(0, 3000), 'slow destination');
     const many = await writeAll((dest) => createFastSink(dest, output), docs, true);
     assert.ok(many.waits > 0, 'write() asked the caller to wait at least once');
     assert.equal(many.result.bytes, many.bytes.length);
   }
 });
 
-test('writing to files (chunks reused once written): same files as createDocSink', async () => {
+test('writing to files (chunks reused once written): the same files', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'fast-writer-'));
   try {
     for (const output of OPTIONS.filter((o) => o.ejson === 'relaxed')) {
       const docs = [...edges, ...(output.gzip ? corpus.slice(0, 3000) : corpus)];
-      const files: Buffer[] = [];
-      const reported: { bytes: number; sha256: string }[] = [];
-      for (const [name, make] of [
-        ['ref', createDocSink],
-        ['fast', createFastSink],
-      ] as const) {
-        const path = join(dir, `${name}-${label(output).replace(/\//g, '-')}`);
-        const dest = createWriteStream(path, { highWaterMark: 1 << 20 });
-        const sink = make(dest, output);
-        for (const doc of name === 'ref' ? deserialized(docs) : docs) if (!sink.write(doc)) await sink.drained();
-        reported.push(await sink.end());
-        files.push(await readFile(path));
-      }
-      assert.ok(files[0]!.equals(files[1]!), label(output));
-      assert.deepEqual(reported[1], reported[0]);
+      const path = join(dir, `fast-${label(output).replace(/\//g, '-')}`);
+      const dest = createWriteStream(path, { highWaterMark: 1 << 20 });
+      const sink = createFastSink(dest, output);
+      for (const doc of docs) if (!sink.write(doc)) await sink.drained();
+      const result = await sink.end();
+      assertFile(output, { bytes: await readFile(path), result, waits: 0 }, docs, 'file');
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
-test('plain (deserialized) documents are accepted too, with the same output', async () => {
+test('plain (deserialized) documents are accepted too: serialized back, the same output', async () => {
   for (const output of OPTIONS) {
-    const raw = corpus.slice(0, 300);
-    const expected = await writeAll((dest) => createDocSink(dest, output), deserialized(raw));
+    // documents a JavaScript object holds exactly (no repeated names, names like "2" in numeric order, …)
+    const raw = holdable(corpus).slice(0, 300);
+    assert.ok(raw.length === 300);
     const mixed = raw.map((d, i) => (i % 2 ? d : BSON.deserialize(d, EXACT_READ)));
-    const actual = await writeAll((dest) => createFastSink(dest, output), mixed);
-    assert.ok(actual.bytes.equals(expected.bytes), label(output));
+    assertFile(output, await writeAll((dest) => createFastSink(dest, output), mixed), raw, 'mixed');
   }
 });
 
-test('a document that cannot be converted fails the sink with its error', async () => {
+test('invalid UTF-8: written as \\ufffd and counted; with strictUtf8 the sink fails, naming the document', async () => {
+  const bad = encodeDoc([
+    ['_id', V.int32(7)],
+    ['s', V.string(Uint8Array.from([0x61, 0xff]))],
+  ]);
   for (const output of [OPTIONS[0]!, OPTIONS[7]!]) {
+    const w = await writeAll((dest) => createFastSink(dest, output), [encodeDoc(benchFields(1)), bad, bad]);
+    assert.equal(w.result.invalidUtf8, 2);
+    assertFile(output, w, [encodeDoc(benchFields(1)), bad, bad], 'invalid UTF-8');
     const dest = new Writable({ write: (_c, _e, cb) => cb() });
-    const sink = createFastSink(dest, output);
+    const sink = createFastSink(dest, { ...output, strictUtf8: true });
     assert.equal(sink.write(encodeDoc(benchFields(1))), true);
-    const bad = encodeDoc([['s', V.string(Uint8Array.from([0x61, 0xff]))]]);
     assert.equal(sink.write(bad), false);
-    await assert.rejects(sink.drained(), /Invalid UTF-8 string in BSON document/);
-    await assert.rejects(sink.end(), /Invalid UTF-8 string in BSON document/);
-    await assert.rejects(sink.done, /Invalid UTF-8/);
+    const refusal =
+      /document 2 of the batch \(_id \{"\$numberInt":"7"\}\) holds a string or field name that is not valid UTF-8/;
+    await assert.rejects(sink.drained(), refusal);
+    await assert.rejects(sink.end(), refusal);
+    await assert.rejects(sink.done, refusal);
+  }
+});
+
+test('a document that cannot be converted (malformed BSON) fails the sink with its error', async () => {
+  const dest = new Writable({ write: (_c, _e, cb) => cb() });
+  const sink = createFastSink(dest, OPTIONS[0]!);
+  const bad = encodeDoc([['b', V.bool(true)]]);
+  bad[bad.length - 2] = 2;
+  assert.equal(sink.write(bad), false);
+  await assert.rejects(sink.end(), /illegal boolean/);
+});
+
+test('--writer jsonstream: the same files as the fast writer for every document a JavaScript object holds', async (t) => {
+  const why = jsonStreamUnavailable();
+  if (why) {
+    assert.throws(
+      () => createDocSink(new Writable(), OPTIONS[0]!),
+      (err: Error) => err instanceof ExtractError && err.code === 'USAGE' && /Node 22/.test(err.message),
+    );
+    return t.skip(why);
+  }
+  const docs = holdable([...edges, ...corpus.slice(0, 3000)]);
+  assert.ok(docs.length > 1000, `${docs.length} holdable documents`);
+  for (const output of OPTIONS) {
+    const written = await writeAll((dest) => createDocSink(dest, output), docs);
+    assertFile(output, written, docs, 'jsonstream');
+    assertFile(output, await writeAll((dest) => createDocSink(dest, output), []), [], 'jsonstream, empty');
+  }
+});
+
+test('--writer jsonstream refuses a document a JavaScript object would change, rather than write it differently', async (t) => {
+  const why = jsonStreamUnavailable();
+  if (why) return t.skip(why);
+  const refused = [
+    encodeDoc([
+      ['b', V.int32(1)],
+      ['2', V.int32(2)],
+    ]),
+    encodeDoc([
+      ['a', V.int32(1)],
+      ['a', V.int32(2)],
+    ]),
+    encodeDoc([['s', V.string(Uint8Array.from([0xff]))]]),
+    encodeDoc([['p', V.dbPointer('db.c', '65a1b2c3d4e5f60718293a4b')]]),
+  ];
+  for (const doc of refused) {
+    const dest = new Writable({ write: (_c, _e, cb) => cb() });
+    const sink = createDocSink(dest, OPTIONS[0]!);
+    sink.write(encodeDoc(benchFields(1)));
+    sink.write(doc);
+    await assert.rejects(
+      sink.end(),
+      (err: Error) =>
+        err instanceof ExtractError &&
+        err.code === 'USAGE' &&
+        /document 2 of the batch cannot be held exactly/.test(err.message),
+    );
   }
 });
 

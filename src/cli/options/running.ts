@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
+import { usage } from '../../errors.js';
 import type { RunSettings } from '../../orchestrator/extract-all.js';
 import { WRITERS, type WriterName } from '../../output/sink.js';
+import { jsonStreamUnavailable } from '../../output/writers.js';
 import type { OptionSpecs } from './declare.js';
 import { choice, intOption, nonEmpty, secondsOption } from './values.js';
 
@@ -41,7 +43,12 @@ export const RUNNING = {
   summary: { kind: 'string', describe: 'Write the final summary as JSON to FILE, or - for stdout' },
 } satisfies OptionSpecs;
 
-export const writerOf = (a: Record<string, unknown>): WriterName => choice('writer', a.writer, WRITERS);
+export function writerOf(a: Record<string, unknown>): WriterName {
+  const writer = choice('writer', a.writer, WRITERS);
+  const why = writer === 'jsonstream' ? jsonStreamUnavailable() : undefined;
+  if (why) throw usage(why);
+  return writer;
+}
 
 export interface Running extends RunSettings {
   resume: boolean;

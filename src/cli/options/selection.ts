@@ -21,6 +21,11 @@ export const FORMAT = {
   },
   ejson: { kind: 'string', describe: 'Extended JSON mode; canonical is type-exact', choices: MODES, default: MODES[0] },
   gzip: { kind: 'boolean', describe: 'gzip every batch file' },
+  'strict-utf8': {
+    kind: 'boolean',
+    describe:
+      'Fail a batch on a string or field name that is not valid UTF-8 (default: write each bad byte as \\ufffd, as mongoexport does, and count them)',
+  },
 } satisfies OptionSpecs;
 
 const METHODS: readonly PlanMethodName[] = ['auto', 'scan', 'sample'];

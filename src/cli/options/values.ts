@@ -43,8 +43,19 @@ export function choice<T extends string>(option: string, value: unknown, choices
 export const FORMATS: readonly OutputFormat[] = ['json', 'ndjson'];
 export const MODES: readonly EjsonMode[] = ['relaxed', 'canonical'];
 
-export function parseOutput(a: { format?: string; ejson?: string; gzip?: boolean }): OutputOptions {
-  return { format: choice('format', a.format, FORMATS), ejson: choice('ejson', a.ejson, MODES), gzip: Boolean(a.gzip) };
+export function parseOutput(a: {
+  format?: string;
+  ejson?: string;
+  gzip?: boolean;
+  'strict-utf8'?: boolean;
+}): OutputOptions {
+  const o: OutputOptions = {
+    format: choice('format', a.format, FORMATS),
+    ejson: choice('ejson', a.ejson, MODES),
+    gzip: Boolean(a.gzip),
+  };
+  if (a['strict-utf8']) o.strictUtf8 = true;
+  return o;
 }
 
 /** A whole number in [min, max]; `undefined` stays undefined. */
