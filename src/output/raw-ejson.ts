@@ -159,7 +159,7 @@ function utf8Seq(i: number, end: number): number {
 }
 
 /** An escape for byte c < 0x20, `"` or `\` at o[q]; returns the new q. */
-function escape(o: Buffer, q: number, c: number): number {
+function shortEscape(o: Buffer, q: number, c: number): number {
   o[q++] = 0x5c;
   if (c === 0x22 || c === 0x5c) o[q++] = c;
   else if (c === 0x0a)
@@ -221,7 +221,7 @@ function str(s: number, e: number): void {
       o[q++] = c;
       i++;
     } else if (k === 1) {
-      q = escape(o, q, c);
+      q = shortEscape(o, q, c);
       i++;
     } else {
       const n = utf8Seq(i, e);
