@@ -18,6 +18,8 @@ import { waitFor } from '../helpers/wait.js';
  *                 (at most 60 s, and only while MPE_FI_DIR exists; hangs end themselves after 120 s)
  *   junk          write junk to stdout and to the report descriptor (fd 3) before running normally
  *   exit0         write junk to stdout and exit 0 at once, having done nothing
+ *   badutf8       (every batch) the first "xx" in each raw document the cursor returns becomes 0xff 'x': invalid UTF-8,
+ *                 as MongoDB stores it (FerretDB replaces invalid UTF-8 on insert, so no server here can hold it)
  *   cmdline       (every child) copy /proc/self/cmdline to cmdline-PID
  *   hwm           (every process) write VmHWM in kB to hwm-{all,batch}-PID at exit
  *   renames       (extract-all) append every rename target to renames-all
@@ -58,6 +60,18 @@ for (const s of spec) {
   }
   if (!isBatch) continue;
   if (target !== undefined && target !== '*' && target !== batch) continue;
+  if (act === 'badutf8') {
+    const orig = driver().AbstractCursor.prototype.next;
+    cursorProto().next = async function () {
+      const d = await orig.call(this);
+      if (d instanceof Uint8Array) {
+        const i = Buffer.from(d.buffer, d.byteOffset, d.byteLength).indexOf('xx');
+        if (i > 0) d[i] = 0xff;
+      }
+      return d;
+    };
+    continue;
+  }
   if (act === 'cmdline') { fs.writeFileSync(path.join(dir, 'cmdline-' + process.pid), fs.readFileSync('/proc/self/cmdline')); continue; }
   if (!once(act + '-' + batch)) continue;
   fs.writeFileSync(path.join(dir, act + '-' + batch + '.pid'), String(process.pid));

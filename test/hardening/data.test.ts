@@ -1,6 +1,6 @@
 // Cases 7 (live writes) and 8 (hostile names).
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { MongoClient } from 'mongodb';
@@ -192,6 +192,58 @@ describe('data', { timeout: 200_000 }, () => {
     assert.deepEqual(
       (await recordsHold(out)).filter((x) => !x.ok),
       [],
+    );
+  });
+});
+
+describe('invalid UTF-8 (as MongoDB stores it; injected into the raw documents a batch reads)', () => {
+  test('never stops an export: written as \\ufffd, counted in every record and the summary; --strict-utf8 fails the batch naming the document', async (t) => {
+    const coll = tdb.db.collection('badutf8');
+    await coll.insertMany(
+      Array.from({ length: 60 }, (_, i) => ({ _id: i, s: `ab${i % 3 === 0 ? 'xx' : 'yy'}cd` })) as never[],
+    );
+    const dir = await tmpDir(t, 'mpe-hard-utf8-');
+    const f = await faults(join(dir, 'fi'));
+    const out = join(dir, 'out');
+    const r = await exportTo(
+      t,
+      tdb.name,
+      'badutf8',
+      out,
+      ['--batch-size', '20', '--format', 'ndjson'],
+      f.env(['badutf8']),
+    );
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.summary.invalidUtf8, 20, 'one bad string in every third document');
+    assert.equal(r.summary.docs, 60);
+    assert.match(r.stderr, /20 string\(s\) or field name\(s\) were not valid UTF-8/);
+    const records = (await readdir(out)).filter((n) => n.startsWith('record-'));
+    let counted = 0;
+    for (const rec of records) counted += (await readJson(join(out, rec))).invalidUtf8;
+    assert.equal(counted, 20);
+    const manifest = await readJson(join(out, 'manifest.json'));
+    assert.equal(manifest.invalidUtf8, 20);
+    const ids = await outputIds(out);
+    assert.equal(ids.keys.length, 60);
+    assert.deepEqual(
+      await recordsHold(out),
+      records.map((_, i) => ({ batch: i, ok: true })),
+    );
+
+    const strictOut = join(dir, 'strict');
+    const s = await exportTo(
+      t,
+      tdb.name,
+      'badutf8',
+      strictOut,
+      ['--batch-size', '20', '--strict-utf8', '--retries', '0'],
+      f.env(['badutf8']),
+    );
+    assert.equal(s.exitCode, 1, s.stderr);
+    assert.equal(s.summary.batches.failed, s.summary.batches.total);
+    assert.match(
+      s.summary.failures[0].lastError,
+      /document \d+ of the batch \(_id \{"\$numberInt":"\d+"\}\) holds a string or field name that is not valid UTF-8; --strict-utf8 refuses it/,
     );
   });
 });
