@@ -316,6 +316,20 @@ describe('extract-batch: formats', () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
+  test('--writer jsonstream: the fast writer\'s bytes on Node 22; refused in one line (exit 2) where JSON.rawJSON is missing', async (t) => {
+    await seedMixed();
+    const fast = await extractToFile(t, 'mixed', ['--format', 'json', '--ejson', 'relaxed'], 'fast.json');
+    const dir = await tmpDir(t);
+    const r = await extract('mixed', ['--writer', 'jsonstream', '--out', join(dir, 'js.json')]);
+    if (typeof (JSON as { rawJSON?: unknown }).rawJSON !== 'function') {
+      assertFails(r, EXIT.USAGE, /--writer jsonstream needs JSON\.rawJSON \(Node 22/);
+      assert.deepEqual(await readdir(dir), []);
+      return;
+    }
+    assertOk(r, MIXED.length);
+    assert.equal(await readFile(join(dir, 'js.json'), 'utf8'), fast.text);
+  });
+
   // The usage line documents `--out FILE|-`; `--out=-` and `-o -` work, and so must the spelling from the usage.
   test('--out - (as two arguments) writes to stdout', async (t) => {
     await seedMixed();
