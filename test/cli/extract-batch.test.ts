@@ -316,7 +316,7 @@ describe('extract-batch: formats', () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
-  test('--writer jsonstream: the fast writer\'s bytes on Node 22; refused in one line (exit 2) where JSON.rawJSON is missing', async (t) => {
+  test("--writer jsonstream: the fast writer's bytes on Node 22; refused in one line (exit 2) where JSON.rawJSON is missing", async (t) => {
     await seedMixed();
     const fast = await extractToFile(t, 'mixed', ['--format', 'json', '--ejson', 'relaxed'], 'fast.json');
     const dir = await tmpDir(t);
