@@ -156,6 +156,7 @@ const ORACLE_SOURCE = path.join(repoRoot, 'scripts', 'mongoexport-oracle', 'main
  * can store. Built once per version of main.go into .cache/; throws an Error that says why not.
  */
 export async function ensureMongoexportOracle({ log = (s) => process.stderr.write(s) } = {}) {
+  if (process.env.MONGOEXPORT_ORACLE_BIN) return path.resolve(process.env.MONGOEXPORT_ORACLE_BIN);
   const code = fs.readFileSync(ORACLE_SOURCE);
   const tag = createHash('sha256').update(code).digest('hex').slice(0, 12);
   const bin = path.join(cacheDir, `mpe-mongoexport-oracle-${tag}`);

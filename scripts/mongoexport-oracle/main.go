@@ -48,7 +48,15 @@ func main() {
 		}
 		out = mongoexport.NewJSONExportOutput(false, false, &buf, format)
 	case "csv":
-		out = mongoexport.NewCSVExportOutput(strings.Split(os.Args[2], ","), true, &buf)
+		// the fields as mongoexport's getExportOutput passes them: a trailing ".$" left out
+		var fields []string
+		for _, field := range strings.Split(os.Args[2], ",") {
+			if i := strings.LastIndex(field, "."); i != -1 && field[i+1:] == "$" {
+				field = field[:i]
+			}
+			fields = append(fields, field)
+		}
+		out = mongoexport.NewCSVExportOutput(fields, true, &buf)
 	default:
 		fmt.Fprintln(os.Stderr, "json or csv")
 		os.Exit(2)

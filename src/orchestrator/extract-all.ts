@@ -5,6 +5,7 @@ import { PLAN_FILE } from '../output/layout.js';
 import { buildManifest } from '../output/manifest.js';
 import type { BatchRecord } from '../output/record.js';
 import type { WriterName } from '../output/sink.js';
+import { doneRecords } from '../output/verify.js';
 import type { PlanFile, PlanRequest } from '../plan/model.js';
 import { backoffMs } from './backoff.js';
 import { childSpec, rerunCommand } from './child.js';
@@ -82,23 +83,10 @@ function plannedLine(plan: PlanFile, name: string): string {
   return `${name}: planned ${plural(plan.batches.length, 'batch', 'batches')} of ${plan.expectedDocs} documents of ${db}.${collection} by ${plan.method.name} in ${plan.method.seconds.toFixed(2)} s${notes}`;
 }
 
-/**
- * What is already done (a resumed run): files and records that check out, sha256 included. A new plan's
- * destination holds no batch files (the planning step refused any), so there is nothing to check.
- */
-async function doneBefore(d: Destination, plan: PlanFile, fresh: boolean): Promise<(BatchRecord | undefined)[]> {
-  const records: (BatchRecord | undefined)[] = new Array(plan.batches.length);
-  if (fresh) return records;
-  for (const b of plan.batches) {
-    const c = await d.checkBatch(plan, b.index, { hash: true });
-    if (c.ok) records[b.index] = c.record;
-  }
-  return records;
-}
-
 async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFile, fresh: boolean): Promise<Summary> {
   const d = r.destination;
-  const records = await doneBefore(d, plan, fresh);
+  // A new plan's destination holds no batch files (the planning step refused any): nothing to check.
+  const records = fresh ? new Array<BatchRecord | undefined>(plan.batches.length) : await doneRecords(d, plan);
   const pending = plan.batches.map((b) => b.index).filter((i) => !records[i]);
   const resumed = plan.batches.length - pending.length;
   if (resumed > 0) deps.log.info(`${deps.name}: ${resumed} of ${plan.batches.length} batches already done`);

@@ -1,4 +1,5 @@
 import { BSON } from 'mongodb';
+import { decimal128Text, formatDouble } from './go-format.js';
 
 /**
  * Raw BSON → Extended JSON v2, without deserializing into JS objects: the encoder reads the BSON bytes and writes
@@ -358,45 +359,6 @@ function int64Value(): void {
   }
 }
 
-/**
- * A finite double as Go's `strconv.FormatFloat(v, 'G', -1, 64)` with `.0` added when there is neither a point nor
- * an exponent: the shortest digits that round-trip, in exponent form (`E`, a sign, at least two digits) when the
- * decimal exponent is below -4 or at least 6.
- */
-export function formatDouble(v: number): string {
-  const a = v < 0 ? -v : v;
-  if (a >= 1e-4 && a < 1e6) {
-    // JavaScript writes these in the same plain digits (it switches to exponents only at 1e21 and 1e-7)
-    return Number.isInteger(v) ? v + '.0' : '' + v;
-  }
-  if (v === 0) return 1 / v < 0 ? '-0.0' : '0.0';
-  const text = '' + a;
-  let digits: string;
-  let exp: number;
-  const e = text.indexOf('e');
-  if (e >= 0) {
-    const mantissa = text.slice(0, e);
-    digits = mantissa.replace('.', '');
-    exp = +text.slice(e + 1);
-  } else {
-    // plain notation from JavaScript: 1e-7 < a < 1e-4 ("0.0000123") or 1e6 <= a < 1e21 ("1234567")
-    const point = text.indexOf('.');
-    const int = point < 0 ? text : text.slice(0, point);
-    const frac = point < 0 ? '' : text.slice(point + 1);
-    if (int === '0') {
-      const lead = frac.length - frac.replace(/^0+/, '').length;
-      digits = frac.slice(lead);
-      exp = -lead - 1;
-    } else {
-      digits = (int + frac).replace(/0+$/, '');
-      exp = int.length - 1;
-    }
-  }
-  const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
-  const x = exp < 0 ? -exp : exp;
-  return (v < 0 ? '-' : '') + m + (exp < 0 ? 'E-' : 'E+') + (x < 10 ? '0' + x : '' + x);
-}
-
 function doubleValue(): void {
   const v = B.readDoubleLE(P);
   P += 8;
@@ -416,46 +378,6 @@ function doubleValue(): void {
     ascii(formatDouble(v));
     ascii('"}');
   }
-}
-
-const MAX_COEFFICIENT = 10n ** 34n - 1n;
-
-/**
- * A Decimal128 as the specification's to-string writes it (IEEE 754-2008 BID): plain digits when the exponent is
- * at most 0 and the adjusted exponent at least -6, else scientific (`1.5E+3`). A coefficient beyond 34 digits, or
- * the `11` combination form, is non-canonical and read as zero, exponent kept.
- */
-function decimal128(at: number): string {
-  const low = B.readBigUInt64LE(at);
-  const high = B.readBigUInt64LE(at + 8);
-  const negative = high >> 63n === 1n;
-  const combination = Number((high >> 58n) & 0x1fn);
-  if (combination === 0x1f) return 'NaN';
-  if (combination === 0x1e) return negative ? '-Infinity' : 'Infinity';
-  let exponent: number;
-  let coefficient: bigint;
-  if (((high >> 61n) & 3n) === 3n) {
-    exponent = Number((high >> 47n) & 0x3fffn);
-    coefficient = 0n;
-  } else {
-    exponent = Number((high >> 49n) & 0x3fffn);
-    coefficient = ((high & 0x1ffffffffffffn) << 64n) | low;
-    if (coefficient > MAX_COEFFICIENT) coefficient = 0n;
-  }
-  exponent -= 6176;
-  const digits = coefficient.toString();
-  const adjusted = exponent + digits.length - 1;
-  let text: string;
-  if (exponent <= 0 && adjusted >= -6) {
-    const point = digits.length + exponent; // digits before the decimal point
-    if (exponent === 0) text = digits;
-    else if (point > 0) text = digits.slice(0, point) + '.' + digits.slice(point);
-    else text = '0.' + '0'.repeat(-point) + digits;
-  } else {
-    const mantissa = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
-    text = mantissa + 'E' + (adjusted >= 0 ? '+' : '') + adjusted;
-  }
-  return negative ? '-' + text : text;
 }
 
 function base64(s: number, e: number): void {
@@ -675,7 +597,7 @@ function value(t: number): void {
       const start = P;
       P += 16;
       if (P > B.length) throw corrupt('corrupt bson message');
-      return ascii('{"$numberDecimal":"' + decimal128(start) + '"}');
+      return ascii('{"$numberDecimal":"' + decimal128Text(B, start) + '"}');
     }
     case 0xff:
       return ascii('{"$minKey":1}');

@@ -1,5 +1,6 @@
 import type { PlanFile } from '../plan/model.js';
 import type { Destination } from './destination.js';
+import type { BatchRecord } from './record.js';
 
 /** What extract-verify prints with --json. */
 export interface VerifyReport {
@@ -44,6 +45,19 @@ export async function verifyPlan(d: Destination, plan: PlanFile, options: { hash
     expectedDocs: plan.expectedDocs,
     difference: docs - plan.expectedDocs,
   };
+}
+
+/**
+ * What an earlier run finished (a resumed run): `records[i]` for each batch whose file and record check out, sha256
+ * included; undefined for the others, which must run again.
+ */
+export async function doneRecords(d: Destination, plan: PlanFile): Promise<(BatchRecord | undefined)[]> {
+  const records: (BatchRecord | undefined)[] = new Array(plan.batches.length);
+  for (const b of plan.batches) {
+    const c = await d.checkBatch(plan, b.index, { hash: true });
+    if (c.ok) records[b.index] = c.record;
+  }
+  return records;
 }
 
 /** 1,2,3,7 → "1-3, 7" */

@@ -1,11 +1,20 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-/** The repository root, from dist/test/helpers/. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The repository root: the nearest directory above this module with the project's package.json (dist/test/helpers/, or test/helpers/ when run from source). */
+export const repoRoot = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('no package.json above the test helpers');
+    dir = up;
+  }
+  return resolve(dir);
+})();
 
 /** A built command, e.g. binPath('extract-batch') → <repo>/bin/extract-batch.js. */
 export const binPath = (name: string): string => join(repoRoot, 'bin', `${name}.js`);

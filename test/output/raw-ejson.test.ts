@@ -4,13 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BSON } from 'mongodb';
-import {
-  type EjsonTarget,
-  formatDouble,
-  InvalidUtf8Error,
-  rawToEjson,
-  writeEjson,
-} from '../../src/output/raw-ejson.js';
+import { formatDouble } from '../../src/output/go-format.js';
+import { type EjsonTarget, InvalidUtf8Error, rawToEjson, writeEjson } from '../../src/output/raw-ejson.js';
 import { edgeDocs, encodeDoc, type Field, generateCorpus, prng, V, type Val } from '../fixtures/bson-corpus.js';
 
 type Mode = 'relaxed' | 'canonical';
