@@ -14,6 +14,8 @@ export interface BatchSource {
   atClusterTime?: unknown;
   /** Average document size known from planning: bounds how much one server reply holds. */
   avgDocBytes?: number;
+  /** In `_id` order even without `_id` bounds (a batch with bounds always is). */
+  sortById?: boolean;
 }
 
 /**
@@ -40,7 +42,14 @@ function openCursor(client: MongoClient, src: BatchSource, raw: boolean) {
   const filter = batchFilter(src.batch, query);
   const batchSize = cursorBatchSize(src.avgDocBytes);
   const read = { ...EXACT_READ, ...(raw ? { raw: true } : {}) };
-  const shape = { ...(proj ? { projection: proj } : {}), ...(batchSize ? { batchSize } : {}) };
+  // A range is read in _id order through the _id index: the server never sorts, and never scans outside the range.
+  const ranged = src.batch !== undefined && src.batch.class !== 'all';
+  const order = ranged
+    ? { sort: { _id: 1 as const }, hint: { _id: 1 } }
+    : src.sortById
+      ? { sort: { _id: 1 as const } }
+      : {};
+  const shape = { ...(proj ? { projection: proj } : {}), ...(batchSize ? { batchSize } : {}), ...order };
   if (src.atClusterTime === undefined) return coll.find(filter, { ...read, ...shape });
   // the driver's find() has no way to name atClusterTime; the generic cursor command does
   const readConcern = { level: 'snapshot', atClusterTime: src.atClusterTime };

@@ -73,6 +73,7 @@ export async function resolveJob(
       batch: decodeBatch(plan.batches[index]!),
       ...(plan.snapshot ? { atClusterTime: decodeSnapshot(plan) } : {}),
       ...(plan.method.avgDocBytes ? { avgDocBytes: plan.method.avgDocBytes } : {}),
+      ...(plan.output.sortById ? { sortById: true } : {}),
     },
     output: plan.output,
     target: { kind: 'plan', destination, plan, index },

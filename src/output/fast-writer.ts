@@ -7,6 +7,9 @@ import { BSON, type Document } from 'mongodb';
 import { ExtractError } from '../errors.js';
 import type { OutputOptions } from '../plan/model.js';
 import { HashCounter } from './atomic-file.js';
+import { type Framing, framingOf, indentJson } from './framing.js';
+import { decimal128Text } from './go-format.js';
+import { csvFields, csvRow } from './raw-csv.js';
 import { type EjsonOptions, type EjsonTarget, InvalidUtf8Error, writeEjson } from './raw-ejson.js';
 import type { DocSink, SinkTotals } from './writers.js';
 
@@ -15,14 +18,10 @@ const CHUNK = 1 << 20;
 /** Chunks kept for reuse. */
 const POOL_MAX = 4;
 
-const OPEN = Buffer.from('[\n');
-const SEP = Buffer.from('\n,\n');
-const CLOSE = Buffer.from('\n]\n');
-const EMPTY_CLOSE = Buffer.from('[\n\n]\n');
-const NL = 0x0a;
 const EMPTY = Buffer.alloc(0);
 
 function put(t: EjsonTarget, bytes: Buffer): void {
+  if (bytes.length === 0) return;
   if (t.pos + bytes.length > t.buf.length) {
     const next = Buffer.allocUnsafe(Math.max(t.buf.length, t.pos + bytes.length));
     t.buf.copy(next, 0, 0, t.pos);
@@ -81,17 +80,15 @@ class FastSink implements DocSink {
   private readonly counter = new HashCounter();
   private readonly gzip: ReturnType<typeof createGzip> | undefined;
   private readonly head: Writable;
-  private readonly json: boolean;
+  private readonly framing: Framing;
+  private readonly encode: (bson: Uint8Array, t: EjsonTarget) => void;
   private readonly chunks: ChunkPool;
   private readonly target: EjsonTarget;
-  private readonly ejson: EjsonOptions;
   private docs = 0;
 
-  constructor(
-    dest: Writable,
-    private readonly output: OutputOptions,
-  ) {
-    this.json = output.format === 'json';
+  constructor(dest: Writable, output: OutputOptions) {
+    this.framing = framingOf(output);
+    this.encode = encoderFor(output);
     this.gzip = output.gzip ? createGzip({ level: 6 }) : undefined;
     this.head = this.gzip ?? this.counter;
     const stages = this.gzip ? [this.gzip, this.counter, dest] : [this.counter, dest];
@@ -99,7 +96,6 @@ class FastSink implements DocSink {
     this.done.catch(() => {}); // observed through `end()` / `done` / `drained()`
     this.chunks = new ChunkPool(!this.gzip && dest instanceof WriteStream ? dest : undefined);
     this.target = { buf: this.chunks.take(), pos: 0, invalidUtf8: 0 };
-    this.ejson = { wrapLongs: output.longs !== 'number', strictUtf8: output.strictUtf8 === true };
   }
 
   /** Hand the filled part of the chunk to the stream; false if the stream asks us to wait. */
@@ -131,12 +127,9 @@ class FastSink implements DocSink {
     if (t.pos > 0 && t.pos + 6 * bson.length + 1024 > t.buf.length) ok = this.flush();
     const start = t.pos;
     try {
-      if (this.json) put(t, this.docs === 0 ? OPEN : SEP);
-      writeEjson(bson, this.output.ejson, t, this.ejson);
-      if (!this.json) {
-        if (t.pos + 1 > t.buf.length) put(t, Buffer.of(NL));
-        else t.buf[t.pos++] = NL;
-      }
+      put(t, this.docs === 0 ? this.framing.open : this.framing.sep);
+      this.encode(bson, t);
+      put(t, this.framing.after);
     } catch (err) {
       t.pos = start;
       this.head.destroy(err instanceof InvalidUtf8Error ? strictUtf8Error(bson, this.docs, err) : (err as Error));
@@ -154,7 +147,7 @@ class FastSink implements DocSink {
 
   async end(): Promise<SinkTotals> {
     if (!this.head.destroyed) {
-      if (this.json) put(this.target, this.docs === 0 ? EMPTY_CLOSE : CLOSE);
+      put(this.target, this.docs === 0 ? this.framing.empty : this.framing.close);
       this.flush(true);
       this.head.end();
     }
@@ -169,6 +162,24 @@ class FastSink implements DocSink {
   destroy(err: Error): void {
     this.head.destroy(err);
   }
+}
+
+/** How one document becomes bytes: Extended JSON (indented for mongoexport's --pretty), or a CSV record. */
+function encoderFor(output: OutputOptions): (bson: Uint8Array, t: EjsonTarget) => void {
+  if (output.format === 'csv') {
+    const fields = csvFields(output.csvFields ?? []);
+    return (bson, t) => put(t, csvRow(bson, fields, decimal128Text));
+  }
+  const options: EjsonOptions = { wrapLongs: output.longs !== 'number', strictUtf8: output.strictUtf8 === true };
+  const mode = output.ejson;
+  if (!output.mongoexport?.pretty) return (bson, t) => writeEjson(bson, mode, t, options);
+  return (bson, t) => {
+    const start = t.pos;
+    writeEjson(bson, mode, t, options);
+    const pretty = indentJson(t.buf.subarray(start, t.pos));
+    t.pos = start;
+    put(t, pretty);
+  };
 }
 
 /** --strict-utf8 refused a document: say which. */

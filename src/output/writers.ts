@@ -130,6 +130,12 @@ class DriverDocuments extends Transform {
 export function createDocSink(dest: Writable, output: OutputOptions): DocSink {
   const why = jsonStreamUnavailable();
   if (why) throw new ExtractError('USAGE', why);
+  if (output.format === 'csv' || output.mongoexport) {
+    throw new ExtractError(
+      'USAGE',
+      '--writer jsonstream writes JSON arrays and NDJSON only; use --writer fast (the default)',
+    );
+  }
   const head = new DriverDocuments(output);
   const counter = new HashCounter();
   const stages: NodeJS.ReadWriteStream[] =

@@ -2,7 +2,7 @@ import type { Document } from 'mongodb';
 
 export const PLAN_FORMAT = 'mongo-parallel-extract/plan@1';
 
-export type OutputFormat = 'json' | 'ndjson';
+export type OutputFormat = 'json' | 'ndjson' | 'csv';
 export type EjsonMode = 'relaxed' | 'canonical';
 
 /** How batch files are written; part of the plan so every process writes the same way. */
@@ -14,6 +14,20 @@ export interface OutputOptions {
   strictUtf8?: boolean;
   /** 'number': a relaxed Int64 beyond ±(2^53-1) as a bare number, as mongoexport writes it; absent: `$numberLong`. */
   longs?: 'number';
+  /** CSV: the fields, as given (dotted paths; a header cell each). */
+  csvFields?: string[];
+  /** mpe-export: mongoexport's layout; every batch file is a piece of one file, put together in plan order. */
+  mongoexport?: MongoexportLayout;
+  /** Documents in `_id` order even in a batch without `_id` bounds (mongoexport --sort '{"_id":1}'). */
+  sortById?: boolean;
+}
+
+/** How mongoexport lays out one output file (--jsonArray, --pretty, --noHeaderLine). */
+export interface MongoexportLayout {
+  jsonArray: boolean;
+  pretty: boolean;
+  /** CSV: the header line first (no --noHeaderLine). */
+  header: boolean;
 }
 
 /** Documents per batch when neither --batch-size nor --batches is given. */

@@ -17,6 +17,9 @@ export const storedSelection = (s: Selection): Selection => ({
     gzip: s.output.gzip,
     ...(s.output.strictUtf8 ? { strictUtf8: true } : {}),
     ...(s.output.longs ? { longs: s.output.longs } : {}),
+    ...(s.output.csvFields ? { csvFields: [...s.output.csvFields] } : {}),
+    ...(s.output.mongoexport ? { mongoexport: { ...s.output.mongoexport } } : {}),
+    ...(s.output.sortById ? { sortById: true } : {}),
   },
 });
 

@@ -131,8 +131,8 @@ describe('parseOutput', () => {
 
   test('unknown format or mode: usage error listing the choices', () => {
     assert.throws(
-      () => parseOutput({ format: 'csv' }),
-      (e: unknown) => usageError('format')(e) && /json, ndjson/.test((e as Error).message),
+      () => parseOutput({ format: 'xml' }),
+      (e: unknown) => usageError('format')(e) && /json, ndjson, csv/.test((e as Error).message),
     );
     assert.throws(() => parseOutput({ format: 'JSON' }), usageError('format'));
     assert.throws(

@@ -8,14 +8,19 @@ export const SOURCE = {
   db: { kind: 'string', alias: 'd', describe: 'Database' },
   collection: { kind: 'string', alias: 'c', describe: 'Collection (or view: one batch)' },
   query: { kind: 'string', alias: 'q', describe: 'Filter, as an Extended JSON object, e.g. \'{"status":"A"}\'' },
-  fields: { kind: 'string', alias: 'f', describe: 'Comma-separated fields to keep (_id is always kept)' },
+  fields: {
+    kind: 'string',
+    alias: 'f',
+    describe: 'Comma-separated fields to keep (_id is always kept); with --format csv, the columns',
+  },
 } satisfies OptionSpecs;
 
 /** How it is written. */
 export const FORMAT = {
   format: {
     kind: 'string',
-    describe: 'json: one JSON array per file; ndjson: one document per line',
+    describe:
+      'json: one JSON array per file; ndjson: one document per line; csv: the --fields as columns, as mongoexport writes them',
     choices: FORMATS,
     default: FORMATS[0],
   },
@@ -52,14 +57,24 @@ export const PLANNING = {
 
 /** The source, filter, fields and output format: what decides the bytes of the files. */
 export function selection(a: Record<string, unknown>): Selection {
+  const output = parseOutput(a as { format?: string; ejson?: string; gzip?: boolean });
+  let fields = parseFields(a.fields as string | undefined);
+  if (output.format === 'csv') {
+    if (!fields) throw usage('--format csv needs --fields: the columns, such as --fields name,address.city,tags.0');
+    // the columns as given (`_id` only where named); the server sends each column's top-level field whole
+    output.csvFields = String(a.fields)
+      .split(',')
+      .map((f) => f.trim());
+    fields = [...new Set(output.csvFields.map((f) => f.split('.')[0]!))].filter((f) => f !== '_id');
+  }
   return {
     source: {
       db: required('db', a.db, '(the database)'),
       collection: required('collection', a.collection, '(the collection)'),
     },
     query: parseQuery(a.query as string | undefined),
-    fields: parseFields(a.fields as string | undefined),
-    output: parseOutput(a as { format?: string; ejson?: string; gzip?: boolean }),
+    fields,
+    output,
   };
 }
 

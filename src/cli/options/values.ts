@@ -40,7 +40,7 @@ export function choice<T extends string>(option: string, value: unknown, choices
   return value as T;
 }
 
-export const FORMATS: readonly OutputFormat[] = ['json', 'ndjson'];
+export const FORMATS: readonly OutputFormat[] = ['json', 'ndjson', 'csv'];
 export const MODES: readonly EjsonMode[] = ['relaxed', 'canonical'];
 
 export function parseOutput(a: {
