@@ -13,12 +13,17 @@ import { declare, type OptionSpecs } from './options/declare.js';
 import { LOGGING, loggerFor } from './options/logging.js';
 import { RUNNING, running } from './options/running.js';
 import { FORMAT, PLANNING, planRequest, SELECTION_OPTIONS, SOURCE } from './options/selection.js';
-import { required } from './options/values.js';
+import { nonEmpty, required } from './options/values.js';
 
 export const NAME = 'extract-all';
 
 const OUT = {
   out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)' },
+  merge: {
+    kind: 'string',
+    describe:
+      'Once complete, also write every batch as one file in plan order (one JSON array, NDJSON, CSV with one header), atomically; - for stdout',
+  },
 } satisfies OptionSpecs;
 
 const USAGE = `$0 --db DB --collection C --out DIR [options]      (server: $MONGO_URI or --uri)
@@ -44,13 +49,16 @@ export async function run(): Promise<number> {
   const run = running(a);
   const { uri, connectTimeout } = connection(a);
   const { request, given } = planFor(a, run.resume);
+  const merge = a.merge === undefined ? undefined : nonEmpty('merge', a.merge);
+  if (merge === '-' && run.summary === '-')
+    throw usage('--merge - and --summary - both want standard output: give one a file');
   const controller = new AbortController();
   abortOnSignals(controller, 'wait', (signal) =>
     log.error(`${NAME}: ${signal}: stopping the running batches (again to exit at once)`),
   );
   const progress = () => (process.stderr.isTTY && !a.quiet ? ttyProgress(log) : lineProgress(log));
   const summary = await extractAll(
-    { destination, request, given, uri, connectTimeout, ...run, resume: run.resume },
+    { destination, request, given, uri, connectTimeout, ...run, resume: run.resume, ...(merge ? { merge } : {}) },
     { log, progress, signal: controller.signal, name: NAME },
   );
   if (!summary) return exitForSignal(String(controller.signal.reason));

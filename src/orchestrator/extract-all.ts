@@ -1,8 +1,14 @@
-import { EXIT, exitForSignal } from '../errors.js';
+import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { EXIT, exitForSignal, outputError } from '../errors.js';
 import { type Logger, plural } from '../log.js';
+import { openAtomic } from '../output/atomic-file.js';
 import type { Destination } from '../output/destination.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { buildManifest } from '../output/manifest.js';
+import { mergePlan, writePieces } from '../output/merge.js';
 import type { BatchRecord } from '../output/record.js';
 import type { WriterName } from '../output/sink.js';
 import { doneRecords } from '../output/verify.js';
@@ -39,10 +45,14 @@ export interface ExtractAllRequest extends RunSettings {
   resume: boolean;
   uri: string;
   connectTimeout: number;
+  /** Once complete, put every batch file together into this one file ('-': standard output), in plan order. */
+  merge?: string;
 }
 
 export interface ExtractAllDeps {
   log: Logger;
+  /** Where --merge - goes (default: process.stdout). */
+  stdout?: Writable;
   /** How the run is shown, made once the plan is known. */
   progress: () => Progress;
   /** Aborted with the signal's name as its reason: stop launching, stop the children, clean up, report. */
@@ -121,9 +131,45 @@ async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFil
   const manifest = buildManifest(plan, records);
   await d.writeManifest(manifest);
   const interrupted = deps.signal.aborted;
+  const merged =
+    r.merge && manifest.complete && !interrupted ? await mergeRun(r.merge, plan, d, records, deps) : undefined;
   const status = interrupted ? 'interrupted' : manifest.complete ? 'complete' : 'failed';
   const exitCode = interrupted ? interruptedExit(deps.signal) : manifest.complete ? EXIT.OK : EXIT.FAILED;
   const rerun = (index: number) => rerunCommand(planPath, index);
   const seconds = (performance.now() - started) / 1000;
-  return buildSummary({ status, exitCode, plan, out: d.location, manifest, seconds, resumed, result, rerun });
+  const summary = buildSummary({ status, exitCode, plan, out: d.location, manifest, seconds, resumed, result, rerun });
+  return merged ? { ...summary, merged } : summary;
 }
+
+/** --merge: the batch files as one file, atomically (or on standard output). */
+async function mergeRun(
+  target: string,
+  plan: PlanFile,
+  d: Destination,
+  records: readonly (BatchRecord | undefined)[],
+  deps: ExtractAllDeps,
+): Promise<NonNullable<Summary['merged']>> {
+  const started = performance.now();
+  const { pieces, gzip } = mergePlan(plan, d.location, records);
+  if (target === '-') {
+    const bytes = await writePieces(pieces, deps.stdout ?? process.stdout, gzip);
+    return { file: '-', bytes, seconds: elapsedSince(started) };
+  }
+  const path = resolve(target);
+  const file = await openAtomic(path);
+  try {
+    const stream = file.createStream();
+    await writePieces(pieces, stream, gzip);
+    stream.end();
+    await once(stream, 'finish');
+    await file.commit();
+  } catch (err) {
+    await file.abort();
+    throw outputError(err, path);
+  }
+  const bytes = (await stat(path)).size;
+  deps.log.info(`${deps.name}: merged ${plan.batches.length} batch files into ${path} (${bytes} bytes)`);
+  return { file: path, bytes, seconds: elapsedSince(started) };
+}
+
+const elapsedSince = (t: number): number => Math.round(performance.now() - t) / 1000;

@@ -23,6 +23,8 @@ export interface Summary {
   retries: number;
   maxConcurrent: number;
   stopped: string | null;
+  /** --merge: the one file the batch files became. */
+  merged?: { file: string; bytes: number; seconds: number };
   failures: {
     batch: number;
     attempts: number;

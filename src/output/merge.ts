@@ -1,0 +1,180 @@
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { createGunzip, createGzip } from 'node:zlib';
+import { ExtractError } from '../errors.js';
+import type { PlanFile } from '../plan/model.js';
+import { framingOf, wholeFile } from './framing.js';
+import { batchPath } from './layout.js';
+import type { BatchRecord } from './record.js';
+import { ranges } from './verify.js';
+
+/** What one file of the merged output is made of: its pieces in order. */
+type Piece = Buffer | { path: string; start: number; end: number; gunzip: boolean };
+
+/**
+ * How batch files become one file, without parsing a document: the bytes of each batch file between its frame,
+ * joined as the format joins documents. A mongoexport layout's pieces are joined as mongoexport joins documents;
+ * a JSON array drops each file's `[\n` and `\n]\n`; CSV keeps the first header only; NDJSON is plain concatenation
+ * (with gzip, gzip members concatenated). gzip JSON and CSV are decompressed and compressed again (their frames are
+ * inside the compressed bytes).
+ */
+export function mergePlan(
+  plan: PlanFile,
+  dir: string,
+  records: readonly (BatchRecord | undefined)[],
+): { pieces: Piece[]; gzip: boolean } {
+  const missing = plan.batches.map((b) => b.index).filter((i) => !records[i]);
+  if (missing.length > 0) {
+    throw new ExtractError(
+      'FAILED',
+      `the run is not complete: batches ${ranges(missing)} are missing; finish it with --resume before merging`,
+    );
+  }
+  const o = plan.output;
+  const full = plan.batches.filter((b) => records[b.index]!.docs > 0).map((b) => batchPath(dir, plan, b.index));
+  const sizes = plan.batches.map((b) => records[b.index]!.bytes);
+  const whole = (path: string, i: number): Piece => ({ path, start: 0, end: sizes[i]!, gunzip: false });
+  if (o.mongoexport) {
+    const w = wholeFile(o);
+    if (full.length === 0) return { pieces: [w.empty], gzip: o.gzip };
+    const pieces: Piece[] = [w.head];
+    full.forEach((path, k) => {
+      if (k > 0) pieces.push(w.between);
+      pieces.push({ path, start: 0, end: Number.POSITIVE_INFINITY, gunzip: o.gzip });
+    });
+    pieces.push(w.foot);
+    return { pieces, gzip: o.gzip };
+  }
+  if (o.format === 'ndjson') {
+    // gzip members concatenated are one gzip file: no recompression
+    return { pieces: plan.batches.map((b) => whole(batchPath(dir, plan, b.index), b.index)), gzip: false };
+  }
+  const f = framingOf(o);
+  if (full.length === 0) return { pieces: [f.empty], gzip: o.gzip };
+  const pieces: Piece[] = [f.open];
+  full.forEach((path, k) => {
+    if (k > 0) pieces.push(f.sep);
+    const end = f.close.length > 0 ? -f.close.length : Number.POSITIVE_INFINITY; // negative: that many bytes before the end
+    pieces.push({ path, start: f.open.length, end, gunzip: o.gzip });
+  });
+  pieces.push(f.close);
+  return { pieces, gzip: o.gzip };
+}
+
+/**
+ * Write the pieces into `out` (gzip-compressing them when `gzip`), honouring backpressure; `out` is not ended.
+ * Returns the bytes `out` was given.
+ */
+export async function writePieces(pieces: readonly Piece[], out: Writable, gzip: boolean): Promise<number> {
+  let bytes = 0;
+  const write = async (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  const zip = gzip ? createGzip({ level: 6 }) : undefined;
+  let zipped = Promise.resolve();
+  if (zip) {
+    zip.on('data', (c: Buffer) => {
+      zipped = zipped.then(() => write(c));
+    });
+  }
+  const done = zip ? new Promise<void>((ok, fail) => zip.once('end', ok).once('error', fail)) : undefined;
+  const put = async (chunk: Buffer) => {
+    if (chunk.length === 0) return;
+    if (!zip) return write(chunk);
+    if (!zip.write(chunk)) await once(zip, 'drain');
+  };
+  for (const p of pieces) {
+    if (Buffer.isBuffer(p)) await put(p);
+    else await copy(p, put);
+  }
+  if (zip) {
+    zip.end();
+    await done;
+    await zipped;
+  }
+  return bytes;
+}
+
+/** The bytes [start, end) of a file (negative end: that many bytes before its end), decompressed first if asked. */
+async function copy(p: Exclude<Piece, Buffer>, put: (chunk: Buffer) => Promise<void>): Promise<void> {
+  if (!p.gunzip) {
+    const size = (await stat(p.path)).size;
+    const end = p.end < 0 ? size + p.end : Math.min(p.end, size);
+    if (end <= p.start) return;
+    for await (const chunk of createReadStream(p.path, { start: p.start, end: end - 1, highWaterMark: 1 << 20 }))
+      await put(chunk as Buffer);
+    return;
+  }
+  // decompressed: hold back the last |end| bytes (the closing frame) and skip the first `start`
+  const hold = p.end < 0 ? -p.end : 0;
+  let skip = p.start;
+  let tail = Buffer.alloc(0);
+  for await (const chunk of createReadStream(p.path).pipe(createGunzip())) {
+    let c = Buffer.concat([tail, chunk as Buffer]);
+    if (skip > 0) {
+      const n = Math.min(skip, c.length);
+      c = c.subarray(n);
+      skip -= n;
+    }
+    const keep = Math.min(hold, c.length);
+    tail = Buffer.from(c.subarray(c.length - keep));
+    await put(c.subarray(0, c.length - keep));
+  }
+}
+
+/**
+ * mpe-export to standard output: each batch's piece goes out as soon as every batch before it is done, so the
+ * stream is in plan order (`_id` order) from the first finished batch on.
+ */
+export class StreamedMerge {
+  private next = 0;
+  private wrote = false;
+  private readonly ready = new Map<number, BatchRecord>();
+  private chain: Promise<void> = Promise.resolve();
+  private readonly whole: ReturnType<typeof wholeFile>;
+
+  constructor(
+    private readonly plan: PlanFile,
+    private readonly dir: string,
+    private readonly out: Writable,
+  ) {
+    this.whole = wholeFile(plan.output);
+  }
+
+  /** Batch `index` is done: write it, and whatever waited for it, in order. */
+  batchDone(index: number, record: BatchRecord): Promise<void> {
+    this.ready.set(index, record);
+    this.chain = this.chain.then(() => this.drain());
+    return this.chain;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.ready.has(this.next)) {
+      const rec = this.ready.get(this.next)!;
+      this.ready.delete(this.next);
+      if (rec.docs > 0) {
+        const pieces: Piece[] = [this.wrote ? this.whole.between : this.whole.head];
+        pieces.push({
+          path: batchPath(this.dir, this.plan, this.next),
+          start: 0,
+          end: Number.POSITIVE_INFINITY,
+          gunzip: false,
+        });
+        await writePieces(pieces, this.out, false);
+        this.wrote = true;
+      }
+      this.next++;
+    }
+  }
+
+  /** Every batch is done: close the file (or write what an empty result is). */
+  async finish(): Promise<void> {
+    await this.chain;
+    if (this.next !== this.plan.batches.length)
+      throw new Error(`StreamedMerge: ${this.plan.batches.length - this.next} batches not written`);
+    await writePieces([this.wrote ? this.whole.foot : this.whole.empty], this.out, false);
+  }
+}
