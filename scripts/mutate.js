@@ -14,7 +14,9 @@ try {
   env.MONGOEXPORT_ORACLE_BIN = await ensureMongoexportOracle();
   env.BSON_CORPUS_DIR = await ensureBsonCorpus();
 } catch (err) {
-  process.stderr.write(`mutate: an oracle is missing (${err.message}); its tests will skip, and their mutants survive\n`);
+  process.stderr.write(
+    `mutate: an oracle is missing (${err.message}); its tests will skip, and their mutants survive\n`,
+  );
 }
 const stryker = path.join(repoRoot, 'node_modules', '.bin', 'stryker');
 const r = spawnSync(stryker, ['run', ...process.argv.slice(2)], { cwd: repoRoot, env, stdio: 'inherit' });

@@ -13,12 +13,22 @@ export interface Logger {
   error(line: string): void;
 }
 
-export function createLogger(options: { level?: LogLevel; stream?: NodeJS.WritableStream } = {}): Logger {
+/** mongoexport's log time: local, with milliseconds and the offset (`2026-12-02T06:27:28.114+0000`). */
+export function logTime(d = new Date()): string {
+  const p = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
+  const off = -d.getTimezoneOffset();
+  const zone = `${off < 0 ? '-' : '+'}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}${zone}`;
+}
+
+export function createLogger(
+  options: { level?: LogLevel; stream?: NodeJS.WritableStream; timestamps?: boolean } = {},
+): Logger {
   const level = options.level ?? 'normal';
   const stream = options.stream ?? process.stderr;
   const write = (line: string): void => {
     try {
-      stream.write(`${scrub(line)}\n`);
+      stream.write(`${options.timestamps ? `${logTime()}\t` : ''}${scrub(line)}\n`);
     } catch {
       // stderr closed: nothing left to tell
     }

@@ -16,6 +16,8 @@ export interface BatchSource {
   avgDocBytes?: number;
   /** In `_id` order even without `_id` bounds (a batch with bounds always is). */
   sortById?: boolean;
+  /** One ordered cursor (mongoexport's --sort, --skip, --limit), instead of `_id` order. */
+  order?: { sort?: Document; skip?: number; limit?: number };
 }
 
 /**
@@ -44,11 +46,13 @@ function openCursor(client: MongoClient, src: BatchSource, raw: boolean) {
   const read = { ...EXACT_READ, ...(raw ? { raw: true } : {}) };
   // A range is read in _id order through the _id index: the server never sorts, and never scans outside the range.
   const ranged = src.batch !== undefined && src.batch.class !== 'all';
-  const order = ranged
-    ? { sort: { _id: 1 as const }, hint: { _id: 1 } }
-    : src.sortById
-      ? { sort: { _id: 1 as const } }
-      : {};
+  const order = src.order
+    ? src.order
+    : ranged
+      ? { sort: { _id: 1 as const }, hint: { _id: 1 } }
+      : src.sortById
+        ? { sort: { _id: 1 as const } }
+        : {};
   const shape = { ...(proj ? { projection: proj } : {}), ...(batchSize ? { batchSize } : {}), ...order };
   if (src.atClusterTime === undefined) return coll.find(filter, { ...read, ...shape });
   // the driver's find() has no way to name atClusterTime; the generic cursor command does

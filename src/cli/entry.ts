@@ -13,6 +13,7 @@ export const COMMANDS = {
   'extract-all': () => import('./extract-all.js'),
   'extract-plan': () => import('./extract-plan.js'),
   'extract-verify': () => import('./extract-verify.js'),
+  'mpe-export': () => import('./mpe-export.js'),
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -5,7 +5,7 @@ import { createLogger } from '../log.js';
 import { scrub } from '../uri.js';
 
 /** yargs' own messages, said the way ours are: one line naming the option. */
-function usageLine(msg: string): string {
+export function usageLine(msg: string): string {
   const missing = /^Missing required arguments?: (.+)$/.exec(msg);
   if (missing)
     return `missing required option ${missing[1]!

@@ -18,7 +18,7 @@ import { childSpec, rerunCommand } from './child.js';
 import { childLauncher } from './launch.js';
 import { planStep } from './planning.js';
 import { type Progress, progressObserver } from './progress.js';
-import { runBatches } from './scheduler.js';
+import { type RunEvent, runBatches } from './scheduler.js';
 import { buildSummary, type Summary } from './summary.js';
 
 /** How the batches of a run are run. */
@@ -53,6 +53,8 @@ export interface ExtractAllDeps {
   log: Logger;
   /** Where --merge - goes (default: process.stdout). */
   stdout?: Writable;
+  /** Each batch once it is done (those an earlier run finished first, in order), with the plan. */
+  onBatchDone?: (plan: PlanFile, index: number, record: BatchRecord) => void;
   /** How the run is shown, made once the plan is known. */
   progress: () => Progress;
   /** Aborted with the signal's name as its reason: stop launching, stop the children, clean up, report. */
@@ -113,7 +115,9 @@ async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFil
   });
   const progress = deps.progress();
   const docsBefore = records.reduce((n, rec) => n + (rec?.docs ?? 0), 0);
-  const onEvent = progressObserver(
+  if (deps.onBatchDone)
+    for (const b of plan.batches) if (records[b.index]) deps.onBatchDone(plan, b.index, records[b.index]!);
+  const observe = progressObserver(
     progress,
     { total: plan.batches.length, done: resumed, docs: docsBefore, expectedDocs: plan.expectedDocs },
     deps.name,
@@ -123,6 +127,10 @@ async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFil
     retryLimit: r.retryLimit,
     backoffMs: (attempt: number) => backoffMs(attempt, r.retryDelay),
     connectFailuresToStop: Math.max(3, Math.min(r.concurrency, 8)),
+  };
+  const onEvent = (e: RunEvent) => {
+    observe(e);
+    if (e.type === 'done') deps.onBatchDone?.(plan, e.index, e.record);
   };
   const result = await runBatches(pending, childLauncher(spec, d, plan), policy, { signal: deps.signal, onEvent });
   progress.stop();

@@ -86,8 +86,8 @@ class FastSink implements DocSink {
   private readonly target: EjsonTarget;
   private docs = 0;
 
-  constructor(dest: Writable, output: OutputOptions) {
-    this.framing = framingOf(output);
+  constructor(dest: Writable, output: OutputOptions, framing?: Framing) {
+    this.framing = framing ?? framingOf(output);
     this.encode = encoderFor(output);
     this.gzip = output.gzip ? createGzip({ level: 6 }) : undefined;
     this.head = this.gzip ?? this.counter;
@@ -199,4 +199,5 @@ function strictUtf8Error(bson: Uint8Array, index: number, cause: Error): Extract
 }
 
 /** The fast writer: see FastSink. The caller must open its cursor with `raw: true` to get raw documents. */
-export const createFastSink = (dest: Writable, output: OutputOptions): DocSink => new FastSink(dest, output);
+export const createFastSink = (dest: Writable, output: OutputOptions, framing?: Framing): DocSink =>
+  new FastSink(dest, output, framing);

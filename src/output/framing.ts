@@ -25,7 +25,8 @@ const NONE = Buffer.alloc(0);
  */
 function mongoexportSep(output: OutputOptions): { sep: Buffer; after: Buffer } {
   const m = output.mongoexport!;
-  if (output.format === 'csv' || (!m.jsonArray && !m.pretty)) return { sep: NONE, after: b('\n') };
+  if (output.format === 'csv') return { sep: NONE, after: NONE }; // a CSV record ends in its newline
+  if (!m.jsonArray && !m.pretty) return { sep: NONE, after: b('\n') };
   if (m.jsonArray) return { sep: b(m.pretty ? ',\n' : ','), after: NONE };
   return { sep: b('\n'), after: NONE };
 }
@@ -66,6 +67,13 @@ export function wholeFile(output: OutputOptions): WholeFile {
     return { head: b('['), between: sep, foot: b(m.pretty ? ']\n\n' : ']\n'), empty: b(m.pretty ? '[]\n\n' : '[]\n') };
   if (m.pretty) return { head: NONE, between: sep, foot: b('\n'), empty: b('\n') };
   return { head: NONE, between: NONE, foot: NONE, empty: NONE };
+}
+
+/** One mongoexport file written in one go (an ordered cursor): its head, documents joined as mongoexport joins them, its foot. */
+export function wholeFileFraming(output: OutputOptions): Framing {
+  const w = wholeFile(output);
+  const { sep, after } = mongoexportSep(output);
+  return { open: w.head, sep, after, close: w.foot, empty: w.empty };
 }
 
 /**

@@ -1,6 +1,6 @@
 // Cases 7 (live writes) and 8 (hostile names).
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { MongoClient } from 'mongodb';

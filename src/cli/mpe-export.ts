@@ -1,0 +1,118 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT, usage } from '../errors.js';
+import { createLogger, type LogLevel } from '../log.js';
+import { exportFile } from '../orchestrator/export-file.js';
+import { lineProgress, type Progress, type ProgressState } from '../orchestrator/progress.js';
+import { registerSecrets } from '../uri.js';
+import { abortOnSignals, usageLine } from './main.js';
+import { declare } from './options/declare.js';
+import { MONGOEXPORT, mongoexportConnection, mongoexportSelection, normalizeArgs } from './options/mongoexport.js';
+import { intOption } from './options/values.js';
+import { askPassword } from './password.js';
+
+export const NAME = 'mpe-export';
+
+const USAGE = `$0 <options> <connection-string>
+
+Export data from MongoDB in CSV or JSON format: mongoexport's command line and bytes, with the work done by parallel extract-batch processes (one ordered cursor for --sort, --skip, --limit). A failed run keeps its batches: run the same command with --resume to finish it.
+
+Connection strings must begin with mongodb:// or mongodb+srv://.`;
+
+/** mongoexport's progress line, once a second: `[########................]  db.coll  32000/150000  (21.3%)`. */
+function barProgress(log: ReturnType<typeof createLogger>, ns: string): Progress {
+  let last = 0;
+  let state: ProgressState | undefined;
+  const line = () => {
+    if (!state) return;
+    const { docs, expectedDocs: max } = state;
+    if (max <= 0) return log.info(`${ns}  ${docs}`);
+    const filled = Math.min(24, Math.round((docs / max) * 24));
+    log.info(
+      `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}]  ${ns}  ${docs}/${max}  (${((docs / max) * 100).toFixed(1)}%)`,
+    );
+  };
+  return {
+    event: () => {},
+    problem: (l) => log.error(l),
+    update(s) {
+      state = s;
+      if (performance.now() - last >= 1000) {
+        if (last > 0) line();
+        last = performance.now();
+      }
+    },
+    stop() {
+      if (last > 0 && state && state.docs > 0) line();
+    },
+  };
+}
+
+export async function run(): Promise<number> {
+  const argv = normalizeArgs(hideBin(process.argv));
+  const a = (await declare(
+    yargs(argv)
+      .scriptName(NAME)
+      .usage(USAGE)
+      .strict()
+      .parserConfiguration({ 'duplicate-arguments-array': false, 'boolean-negation': false })
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .fail((msg, err) => {
+        throw err ?? usage(usageLine(msg));
+      })
+      .help('help')
+      .version(),
+    MONGOEXPORT,
+  ).parseAsync()) as Record<string, unknown>;
+  const verbosity = intOption('mpe-verbosity', a['mpe-verbosity'], 0) ?? 0;
+  const level: LogLevel = a.quiet ? 'quiet' : verbosity > 0 ? 'verbose' : 'normal';
+  const log = createLogger({ level, timestamps: true });
+  const detail = createLogger({ level: verbosity > 0 && !a.quiet ? 'normal' : 'quiet', timestamps: true });
+  const conn = mongoexportConnection(a, (a._ as unknown[]).map(String));
+  const { selection, ordered } = mongoexportSelection(a, conn.db);
+  for (const w of conn.warnings) log.info(w);
+  if (a.forceTableScan)
+    log.info(`${NAME}: --forceTableScan: accepted, as mongoexport accepts it (it sends no hint either)`);
+  let uri = conn.uri;
+  if (conn.needsPassword) uri = conn.withPassword(await askPassword(log));
+  registerSecrets(uri);
+  const out = typeof a.out === 'string' ? a.out : undefined;
+  if (out === '') throw usage('--out: expected a file name');
+  const concurrency = intOption('concurrency', a.concurrency ?? a.numThreads, 1, 1024) ?? availableParallelism();
+  const retryLimit = intOption('retries', a.retries, 0, 100) ?? 3;
+  const batchSize = intOption('batch-size', a['batch-size'], 1);
+  const controller = new AbortController();
+  abortOnSignals(controller, 'wait', (signal) =>
+    log.error(`signal '${signal === 'SIGINT' ? 'interrupt' : 'terminated'}' received; stopping`),
+  );
+  const ns = `${selection.source.db}.${selection.source.collection}`;
+  const result = await exportFile(
+    {
+      selection,
+      uri,
+      connectTimeout: conn.connectTimeout,
+      target: out === undefined ? { kind: 'stdout' } : { kind: 'file', path: resolve(out) },
+      ...(ordered ? { ordered } : {}),
+      assertExists: Boolean(a.assertExists),
+      resume: Boolean(a.resume),
+      ...(batchSize ? { batchSize } : {}),
+      concurrency,
+      retryLimit,
+      retryDelay: 1,
+      batchTimeout: undefined,
+      graceSeconds: 5,
+      writer: 'fast',
+    },
+    {
+      log,
+      detail,
+      progress: () => (level === 'quiet' ? lineProgress(detail, 1e9) : barProgress(log, ns)),
+      signal: controller.signal,
+      stdout: process.stdout,
+      name: NAME,
+    },
+  );
+  return result.exitCode === 0 ? EXIT.OK : result.exitCode;
+}
