@@ -137,10 +137,11 @@ async function parallelExport(r: ExportFileRequest, deps: ExportFileDeps): Promi
   const onBatchDone = (plan: PlanFile, index: number, record: BatchRecord) => {
     if (r.target.kind !== 'stdout') return;
     streamed ??= new StreamedMerge(plan, work, deps.stdout);
-    void streamed.batchDone(index, record);
+    // a failure (a closed stdout) is thrown by finish(); the run goes on meanwhile
+    streamed.batchDone(index, record).catch(() => {});
   };
   const request = { ...r.selection, method: 'auto' as const, snapshot: false, batchSize: r.batchSize };
-  const given = new Set(['query', 'fields', 'format', 'ejson', 'gzip', 'strict-utf8']);
+  const given = new Set(['query', 'fields', 'format', 'ejson', 'gzip', 'strict-utf8', 'layout']);
   const summary = await extractAll(
     { ...r, destination: destinationAt(work), request, given, uri: r.uri, connectTimeout: r.connectTimeout },
     { log: deps.detail, progress: deps.progress, signal: deps.signal, name: deps.name, onBatchDone },

@@ -69,6 +69,9 @@ function reuse(step: PlanStep, plan: PlanFile): PlanFile {
   return plan;
 }
 
+const pick = <T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> =>
+  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Pick<T, K>;
+
 /**
  * Where a resumed run's request differs from the plan: the source always, the other parts only where the user
  * named them (what they leave out is taken from the plan).
@@ -84,6 +87,11 @@ function resumeDiff(plan: PlanFile, req: PlanRequest, given: ReadonlySet<string>
       gzip: given.has('gzip') ? req.output.gzip : plan.output.gzip,
       ...((given.has('strict-utf8') ? req.output.strictUtf8 : plan.output.strictUtf8) ? { strictUtf8: true } : {}),
       ...(plan.output.longs ? { longs: plan.output.longs } : {}),
+      // CSV's columns are --fields; the layout (mpe-export's framing and order) is named by every mpe-export call
+      ...(given.has('fields') ? pick(req.output, 'csvFields') : pick(plan.output, 'csvFields')),
+      ...(given.has('layout')
+        ? pick(req.output, 'mongoexport', 'sortById')
+        : pick(plan.output, 'mongoexport', 'sortById')),
     },
   };
   return selectionDiff(plan, asked);

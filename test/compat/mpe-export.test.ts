@@ -246,6 +246,25 @@ describe('mpe-export is mongoexport, with parallel batches', () => {
     assert.deepEqual((await readdir(join(dir, 'ours'))).sort(), ['a', 'y.csv'], 'the work directory is gone');
   });
 
+  test('a failed batch: no file under the name, the work directory kept with a message; --resume finishes it', async (t) => {
+    if (skip) return t.skip(skip);
+    const dir = await tmpDir(t);
+    const f = await faults(join(dir, 'fi'));
+    const file = join(dir, 'out.json');
+    const args = ['--batch-size', '30', ...ns('csv'), '--sort={"_id":1}', '--jsonArray', '-o', file];
+    const failed = ours([...args, '--retries=0'], f.env(['exit0:2']));
+    assert.notEqual(failed.code, 0, 'batch 2 failed and was not retried');
+    assert.ok(!existsSync(file), 'nothing under the final name');
+    const work = join(dir, '.out.json.mpe-export');
+    assert.match(failed.stderr, /Failed: batch 2: /);
+    assert.ok(failed.stderr.includes(`3 of 4 batches are kept in ${work}: run the same command with --resume`));
+    const resumed = ours([...args, '--resume', '-v']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /3 of 4 batches already done/);
+    assert.ok((await readFile(file)).equals(theirs(args.slice(2, -2)).stdout), 'the same bytes as mongoexport');
+    assert.ok(!existsSync(work), 'the work directory is gone');
+  });
+
   test('bad flags: both refuse (ours says why in one line)', (t) => {
     if (skip) return t.skip(skip);
     const cases = [

@@ -49,4 +49,18 @@ describe('a batch file changed at the same size', () => {
     assert.notDeepEqual((await recordStamps(out)).get(redone), stamps.get(redone), 'the changed batch was redone');
     await assertResumedExactlyOnce(out, kept, DOCS);
   });
+
+  test('--format csv: the same command again with --resume is the same export (its columns compared, not refused)', async (t) => {
+    const tmp = await tmpDir(t);
+    const out = join(tmp, 'out');
+    const args = [...sourceArgs(tdb.name, 'c', out), '--batch-size', '30', '--format', 'csv', '--fields', '_id,pad'];
+    const first = await extractAll([...args, ...FAST], join(tmp, 's1.json'));
+    assert.equal(first.exitCode, 0, explain(first));
+    const again = await extractAll([...args, '--resume', ...FAST], join(tmp, 's2.json'));
+    assert.equal(again.exitCode, 0, explain(again));
+    assert.equal(again.summary?.batches.resumed, 3);
+    const other = await extractAll([...args.slice(0, -1), '_id', '--resume', ...FAST], join(tmp, 's3.json'));
+    assert.equal(other.exitCode, 2, 'other columns are another export');
+    assert.match(other.stderr, /differs in (fields, )?output/);
+  });
 });
