@@ -15,7 +15,10 @@
 //   single-cursor   bench/baseline-single-cursor.js: one process, one cursor → EJSON → JSONStream → file
 //   drain           bench/drain.js: read every document raw and discard it (the ceiling for any client)
 //   extract-all     at --concurrency 1 and 2 (with as many batches) and at its defaults, under Node 20 and Node 22
-// plus, at least once each, canonical EJSON (mongoexport and extract-all) and --gzip (extract-all).
+//   mpe-export      mongoexport's own command line (the same arguments, --jsonArray -o FILE): one file, like it
+// plus, at least once each, canonical EJSON (mongoexport and extract-all), --gzip and --merge FILE (extract-all; the
+// merge's own seconds from its summary), mpe-export in two batches, and CSV of the same 13 columns (nested fields,
+// an array index) by mongoexport and by mpe-export.
 // Every run is checked: the documents in its output are counted and their _ids checksummed against the dataset.
 //
 // Results: bench/results/latest.json and latest.md (also printed).
@@ -30,7 +33,7 @@ import { ensureNode22 } from '../scripts/node22.js';
 import { ensureDataset, expectedIdChecksum } from './generate.js';
 import { detectCpuMethod, measureCommand, startupMs } from './lib/measure.js';
 import { computeTargets, deriveMarginal, renderMarkdown } from './lib/report.js';
-import { batchFiles, verifyFiles } from './lib/verify.js';
+import { batchFiles, verifyCsv, verifyFiles } from './lib/verify.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
@@ -169,6 +172,16 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
       });
     }
   }
+  if (ctx.mongoexport.bin && extras) list.push(csvContender(ctx, ds, env, 'mongoexport'));
+  if (ctx.mpeExport.available) {
+    list.push(mpeExportContender(ctx, ds, env, { id: 'mpe-export', flags: [] }));
+    if (extras) {
+      // the same collection in two batches: the parallel path whatever the planner's default batch size
+      const half = String(Math.ceil(ds.docs / 2));
+      list.push(mpeExportContender(ctx, ds, env, { id: 'mpe-export 2 batches', flags: ['--batch-size', half], c: 2 }));
+      list.push(csvContender(ctx, ds, env, 'mpe-export'));
+    }
+  }
   if (!minimal) {
     list.push({
       ...common,
@@ -227,15 +240,85 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
           }),
         );
         list.push(eaContender(ctx, ds, env, n, null, ['--gzip'], { ejson: 'relaxed', gzip: true, extra: true }));
+        list.push(eaContender(ctx, ds, env, n, null, [], { ejson: 'relaxed', gzip: false, extra: true, merge: true }));
       }
     }
   }
   return list;
 }
 
-function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false }) {
+/** The CSV columns both tools export in the CSV contenders: nested fields, an array index, numbers and dates. */
+const CSV_FIELDS =
+  '_id,n,name,email,age,score,balance,active,createdAt,address.city,address.geo.lat,tags.0,prefs.notify.email';
+
+/** mongoexport's command line, run by mongoexport or by mpe-export (the same arguments). */
+function exportArgs(ctx, ds, out, more) {
+  return [
+    '--config',
+    ctx.mongoexportConfig,
+    '--db',
+    DB,
+    '--collection',
+    ds.collection,
+    '--quiet',
+    '--out',
+    out,
+    ...more,
+  ];
+}
+
+function mpeExportContender(ctx, ds, env, { id, flags, c = null }) {
+  return {
+    dataset: ds.name,
+    docs: ds.docs,
+    id,
+    tool: 'mpe-export',
+    node: ctx.node20.version,
+    concurrency: c ?? ctx.extractAll.defaultConcurrency,
+    defaults: flags.length === 0,
+    ejson: 'relaxed',
+    gzip: false,
+    extra: flags.length > 0,
+    make: (out) => ({
+      cmd: process.execPath,
+      args: [
+        path.join(repoRoot, 'bin', 'mpe-export.js'),
+        ...exportArgs(ctx, ds, `${out}.json`, ['--jsonArray', ...flags]),
+      ],
+      env,
+      out: `${out}.json`,
+    }),
+  };
+}
+
+/** CSV of the same columns, by mongoexport or mpe-export. */
+function csvContender(ctx, ds, env, tool) {
+  const bin = tool === 'mongoexport' ? ctx.mongoexport.bin : process.execPath;
+  const pre = tool === 'mongoexport' ? [] : [path.join(repoRoot, 'bin', 'mpe-export.js')];
+  return {
+    dataset: ds.name,
+    docs: ds.docs,
+    id: `${tool} csv`,
+    tool,
+    node: tool === 'mongoexport' ? null : ctx.node20.version,
+    concurrency: tool === 'mongoexport' ? 1 : ctx.extractAll.defaultConcurrency,
+    defaults: false,
+    ejson: null,
+    csv: true,
+    gzip: false,
+    extra: true,
+    make: (out) => ({
+      cmd: bin,
+      args: [...pre, ...exportArgs(ctx, ds, `${out}.csv`, ['--type', 'csv', '--fields', CSV_FIELDS])],
+      env,
+      out: `${out}.csv`,
+    }),
+  };
+}
+
+function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false, merge = false }) {
   const label = c === null ? 'default' : `c${c}`;
-  const variant = ejson === 'canonical' ? ' canonical' : gzip ? ' gzip' : '';
+  const variant = ejson === 'canonical' ? ' canonical' : gzip ? ' gzip' : merge ? ' --merge' : '';
   return {
     dataset: ds.name,
     docs: ds.docs,
@@ -247,6 +330,7 @@ function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false }) 
     ejson,
     gzip,
     extra,
+    merge,
     make: (out) => ({
       cmd: n.bin,
       args: [
@@ -260,10 +344,11 @@ function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false }) 
         '--quiet',
         '--summary',
         `${out}.summary.json`,
+        ...(merge ? ['--merge', `${out}.json`] : []),
         ...flags,
       ],
       env,
-      out,
+      out: merge ? `${out}.json` : out,
       summary: `${out}.summary.json`,
     }),
   };
@@ -276,6 +361,7 @@ async function runOnce(ctx, k, roundNo) {
   const outBase = path.join(tmpDir, 'out', `${slug}-r${roundNo}`);
   rmrf(outBase);
   rmrf(`${outBase}.json`);
+  rmrf(`${outBase}.csv`);
   const job = k.make(outBase);
   const m = await measureCommand(job.cmd, job.args, {
     env: job.env,
@@ -309,8 +395,8 @@ async function runOnce(ctx, k, roundNo) {
       sample.bytes = r.bytes;
       if (r.docs !== k.docs) sample.error = `read ${r.docs} documents, the collection holds ${k.docs}`;
     } else if (m.ok) {
-      const files = k.tool === 'extract-all' ? batchFiles(job.out) : [job.out];
-      const v = await verifyFiles(files);
+      const files = k.tool === 'extract-all' && !k.merge ? batchFiles(job.out) : [job.out];
+      const v = k.csv ? await verifyCsv(job.out) : await verifyFiles(files);
       sample.docs = v.docs;
       sample.bytes = v.fileBytes;
       if (v.docs !== k.docs) sample.error = `wrote ${v.docs} documents, the collection holds ${k.docs}`;
@@ -319,6 +405,7 @@ async function runOnce(ctx, k, roundNo) {
       if (job.summary) {
         const s = JSON.parse(fs.readFileSync(job.summary, 'utf8'));
         sample.planningSeconds = s.planningSeconds ?? null;
+        sample.mergeSeconds = s.merged?.seconds ?? null;
         sample.batches = s.batches?.total ?? null;
         sample.toolSeconds = s.seconds ?? null;
         if (s.docs !== k.docs && !sample.error)
@@ -330,9 +417,11 @@ async function runOnce(ctx, k, roundNo) {
     sample.error = `verification failed: ${err.message}`;
   }
   if (sample.error) sample.ok = false;
-  if (!sample.batches) sample.batches = k.tool === 'extract-all' ? null : 1;
+  // mpe-export writes no summary: its batches are not known here
+  if (!sample.batches) sample.batches = k.tool === 'extract-all' || k.tool === 'mpe-export' ? null : 1;
   rmrf(outBase);
   rmrf(`${outBase}.json`);
+  rmrf(`${outBase}.csv`);
   rmrf(`${outBase}.summary.json`);
   return sample;
 }
@@ -397,6 +486,8 @@ function summarize(k, samples) {
     peakRssMiB: median(good.map((s) => s.peakRssMiB)),
     childPeakRssMiB: median(good.map((s) => s.childPeakRssMiB)),
     planningSeconds: round(median(good.map((s) => s.planningSeconds)), 3),
+    ...(k.merge ? { merge: true, mergeSeconds: round(median(good.map((s) => s.mergeSeconds)), 3) } : {}),
+    ...(k.csv ? { csv: true } : {}),
     wallSpread: walls.length > 1 ? round((Math.max(...walls) - Math.min(...walls)) / wall, 3) : null,
     samples: samples.map(
       ({
@@ -669,6 +760,7 @@ async function main() {
     node22: {},
     mongoexport: {},
     extractAll: {},
+    mpeExport: {},
     expectedIds: new Map(),
   };
 
@@ -705,6 +797,7 @@ async function main() {
     unavailable.push({ what: 'extract-all', why: ctx.extractAll.why });
     log(`extract-all ${ctx.extractAll.why}`);
   }
+  ctx.mpeExport = { available: ctx.extractAll.available && have('mpe-export.js') && Boolean(ctx.mongoexport.bin) };
   const haveBatch = have('extract-batch.js');
   if (!haveBatch) unavailable.push({ what: 'perBatchOverheadMs', why: 'dist/src/cli/extract-batch.js is missing' });
 
@@ -858,7 +951,8 @@ async function main() {
             r.defaults &&
             r.node === ctx.node20.version &&
             r.ejson === 'relaxed' &&
-            !r.gzip,
+            !r.gzip &&
+            !r.merge,
         )?.planningSeconds ?? null,
       manyBatches: manyRes,
       millionBatch: millionRes,

@@ -34,10 +34,20 @@ function mainRuns(res) {
   return {
     name,
     me: find((r) => r.tool === 'mongoexport' && r.ejson === 'relaxed'),
-    ea: find((r) => r.tool === 'extract-all' && r.defaults && r.node === n20 && r.ejson === 'relaxed' && !r.gzip),
+    ea: find(
+      (r) => r.tool === 'extract-all' && r.defaults && r.node === n20 && r.ejson === 'relaxed' && !r.gzip && !r.merge,
+    ),
     ea22: n22
-      ? find((r) => r.tool === 'extract-all' && r.defaults && r.node === n22 && r.ejson === 'relaxed' && !r.gzip)
+      ? find(
+          (r) =>
+            r.tool === 'extract-all' && r.defaults && r.node === n22 && r.ejson === 'relaxed' && !r.gzip && !r.merge,
+        )
       : null,
+    eaMerge: find((r) => r.tool === 'extract-all' && r.merge && r.node === n20),
+    mpe: find((r) => r.tool === 'mpe-export' && r.defaults),
+    mpe2: find((r) => r.tool === 'mpe-export' && !r.defaults && !r.csv),
+    meCsv: find((r) => r.tool === 'mongoexport' && r.csv),
+    mpeCsv: find((r) => r.tool === 'mpe-export' && r.csv),
     eaOne: find(
       (r) =>
         r.tool === 'extract-all' &&
@@ -52,13 +62,14 @@ function mainRuns(res) {
 
 function target(id, text, { value, limit, cmp, unit = '', detail = '', why = null, partial = false }) {
   if (value === null || value === undefined || Number.isNaN(value))
-    return { id, text, limit, value: null, status: 'NOT MEASURED', detail: why ?? detail };
+    return { id, text, limit, cmp, value: null, status: 'NOT MEASURED', detail: why ?? detail };
   const pass = cmp === '<=' ? value <= limit : value >= limit;
   return {
     id,
     text,
     limit,
     value: Math.round(value * 1000) / 1000,
+    cmp,
     unit,
     status: pass ? 'PASS' : 'FAIL',
     partial,
@@ -67,7 +78,7 @@ function target(id, text, { value, limit, cmp, unit = '', detail = '', why = nul
 }
 
 export function computeTargets(res) {
-  const { name, me, ea, ea22, eaOne } = mainRuns(res);
+  const { name, me, ea, ea22, eaOne, eaMerge, mpe, mpe2, meCsv, mpeCsv } = mainRuns(res);
   const out = [];
   const bothOk = me?.ok && ea?.ok;
   const why = !me
@@ -179,13 +190,65 @@ export function computeTargets(res) {
         : '',
     }),
   );
+  // issue 13: mpe-export, mongoexport's command line writing one file, end to end (merge and rename included)
+  const mpeOk = me?.ok && mpe?.ok;
+  const mpeWhy = !me ? 'mongoexport did not run' : !mpe ? 'mpe-export did not run' : 'a contender failed verification';
+  const one = res.runs.filter((r) => r.docs === 1);
+  const me1 = one.find((r) => r.tool === 'mongoexport' && r.ok);
+  const mpe1 = one.find((r) => r.tool === 'mpe-export' && r.ok);
+  out.push(
+    target('mpe-export-one-batch', 'wall, mpe-export defaults ÷ mongoexport, a collection in one batch', {
+      value: mpeOk ? mpe.wallSeconds / me.wallSeconds : null,
+      limit: 1,
+      cmp: '<=',
+      why: mpeWhy,
+      detail: mpeOk
+        ? `${fmt(mpe.wallSeconds)} vs ${fmt(me.wallSeconds)} s (${name}: one batch at the default batch size)` +
+          (me1 && mpe1
+            ? `
+on 1 document the fixed costs decide: ${fmt(mpe1.wallSeconds)} vs ${fmt(me1.wallSeconds)} s (Node and the driver start, a batch process starts)`
+            : '')
+        : '',
+    }),
+  );
+  const merge = eaMerge?.ok && eaMerge.mergeSeconds != null ? eaMerge : null;
+  out.push(
+    target('mpe-export-docs-per-second', 'docs/s, mpe-export defaults ÷ mongoexport, one file', {
+      value: mpeOk ? mpe.docsPerSecond / me.docsPerSecond : null,
+      limit: 1.5,
+      cmp: '>=',
+      why: mpeWhy,
+      detail: mpeOk
+        ? `${int(mpe.docsPerSecond)} vs ${int(me.docsPerSecond)} docs/s, --jsonArray -o FILE` +
+          (mpe2?.ok
+            ? `; in 2 batches at concurrency 2: ${int(mpe2.docsPerSecond)} docs/s, ratio ${fmt(mpe2.docsPerSecond / me.docsPerSecond)}`
+            : '') +
+          (merge
+            ? `
+merge into one file (extract-all --merge): ${fmt(merge.mergeSeconds, 3)} s for ${fmt(merge.outputBytes / 1e6, 1)} MB (${fmt(merge.outputBytes / 1e6 / Math.max(merge.mergeSeconds, 0.001), 0)} MB/s), ${fmt((merge.mergeSeconds / merge.wallSeconds) * 100, 1)} % of its run`
+            : '')
+        : '',
+    }),
+  );
+  const csvOk = meCsv?.ok && mpeCsv?.ok;
+  out.push(
+    target('mpe-export-csv', 'docs/s, mpe-export CSV ÷ mongoexport CSV, one file', {
+      value: csvOk ? mpeCsv.docsPerSecond / meCsv.docsPerSecond : null,
+      limit: 1.5,
+      cmp: '>=',
+      why: !meCsv || !mpeCsv ? 'the CSV contenders did not run' : 'a CSV contender failed verification',
+      detail: csvOk
+        ? `${int(mpeCsv.docsPerSecond)} vs ${int(meCsv.docsPerSecond)} docs/s, 13 columns; CPU ${fmt(mpeCsv.cpuMicrosPerDoc, 0)} vs ${fmt(meCsv.cpuMicrosPerDoc, 0)} µs/doc`
+        : '',
+    }),
+  );
   return out;
 }
 
 export function targetsBlock(targets) {
-  const lines = ['TARGETS (issue 4 §5; main dataset, Node 20 unless said, same run)'];
+  const lines = ['TARGETS (issue 4 §5 and issue 13; main dataset, Node 20 unless said, same run)'];
   for (const t of targets) {
-    const cmp = t.id.startsWith('rss') ? `≤ ${t.limit}` : t.id === 'docs-per-second' ? `≥ ${t.limit}` : `≤ ${t.limit}`;
+    const cmp = `${t.cmp === '>=' ? '≥' : '≤'} ${t.limit}`;
     const val = t.value === null ? '' : `${fmt(t.value, t.id.startsWith('rss') ? 1 : 2)}`;
     lines.push(
       `  ${t.status.padEnd(12)} ${`${t.text} ${cmp}`.padEnd(62)} ${val.padStart(7)}${t.partial ? '  (partial)' : ''}`,
