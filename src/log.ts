@@ -1,16 +1,20 @@
 import { scrub } from './uri.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
+export type LogFormat = 'text' | 'json';
+
+/** What a line is about, for `--log-format json` (text lines carry it in their words). */
+export type Fields = Record<string, string | number | boolean | null | undefined>;
 
 /** Where a command's messages go: one line each on stderr, every line scrubbed of registered secrets. */
 export interface Logger {
   readonly level: LogLevel;
   /** Progress and results: silenced by --quiet. */
-  info(line: string): void;
+  info(line: string, fields?: Fields): void;
   /** Details only with --verbose. */
-  debug(line: string): void;
+  debug(line: string, fields?: Fields): void;
   /** Errors: always printed, one line each. */
-  error(line: string): void;
+  error(line: string, fields?: Fields): void;
 }
 
 /** mongoexport's log time: local, with milliseconds and the offset (`2026-12-02T06:27:28.114+0000`). */
@@ -21,27 +25,50 @@ export function logTime(d = new Date()): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}${zone}`;
 }
 
-export function createLogger(
-  options: { level?: LogLevel; stream?: NodeJS.WritableStream; timestamps?: boolean } = {},
-): Logger {
+export interface LoggerOptions {
+  level?: LogLevel;
+  stream?: NodeJS.WritableStream;
+  /** mongoexport's local timestamp and a tab before each text line. */
+  timestamps?: boolean;
+  /** json: one object per line (`time`, `level`, `command`, the fields, `message`), for log collectors. */
+  format?: LogFormat;
+  /** The command, in JSON lines. */
+  command?: string;
+}
+
+/** One JSON line: the time, the level, the command, what the line is about, and the text. */
+export function jsonLine(level: string, line: string, fields: Fields | undefined, command?: string): string {
+  const message = command && line.startsWith(`${command}: `) ? line.slice(command.length + 2) : line;
+  return JSON.stringify({ time: new Date().toISOString(), level, ...(command ? { command } : {}), ...fields, message });
+}
+
+const scrubbed = (fields: Fields | undefined): Fields | undefined =>
+  fields && Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v]));
+
+export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'normal';
   const stream = options.stream ?? process.stderr;
-  const write = (line: string): void => {
+  const write = (kind: string, line: string, fields?: Fields): void => {
     try {
-      stream.write(`${options.timestamps ? `${logTime()}\t` : ''}${scrub(line)}\n`);
+      // secrets are scrubbed before JSON escapes could hide them
+      const text =
+        options.format === 'json'
+          ? jsonLine(kind, scrub(line), scrubbed(fields), options.command)
+          : `${options.timestamps ? `${logTime()}\t` : ''}${scrub(line)}`;
+      stream.write(`${text}\n`);
     } catch {
       // stderr closed: nothing left to tell
     }
   };
   return {
     level,
-    info: (line) => {
-      if (level !== 'quiet') write(line);
+    info: (line, fields) => {
+      if (level !== 'quiet') write('info', line, fields);
     },
-    debug: (line) => {
-      if (level === 'verbose') write(line);
+    debug: (line, fields) => {
+      if (level === 'verbose') write('debug', line, fields);
     },
-    error: write,
+    error: (line, fields) => write('error', line, fields),
   };
 }
 

@@ -54,3 +54,9 @@ export function scrub(text: string): string {
   for (const s of secrets) if (s.length >= 3) out = out.split(s).join('<credentials>');
   return out;
 }
+
+/** The servers a connection string names (`h1:27017,h2:27017`, or the SRV name), for "connecting to …". */
+export function serversOf(uri: string): string {
+  const m = /^mongodb(\+srv)?:\/\/(?:[^@/?]*@)?([^/?]*)/.exec(uri);
+  return m?.[2] || redactUri(uri);
+}

@@ -1,13 +1,15 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { assertCollection, connect } from '../db/connect.js';
+import { checkSelection } from '../db/check-selection.js';
+import { assertCollection, connectShown } from '../db/connect.js';
 import { ExtractError, outputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openAtomic } from '../output/atomic-file.js';
 import type { Written } from '../output/destination.js';
 import { makeRecord } from '../output/record.js';
 import { createSink, type WriterName } from '../output/sink.js';
+import { displayFor } from '../progress.js';
 import { drainBatch } from './drain.js';
 import { type BatchJob, type BatchRequest, isPlanned, resolveJob, resolveRange } from './job.js';
 import type { Reporter } from './report.js';
@@ -55,10 +57,12 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
   if (job.target.kind === 'file') await checkWritable(job.target.path);
   if (job.target.kind === 'plan') await job.target.destination.prepare();
   const started = performance.now();
-  const client = await connect(uri, { connectTimeout: deps.connectTimeout });
+  const client = await connectShown(displayFor(deps.log), uri, deps.connectTimeout);
   try {
     const { source } = job.source.selection;
     await assertCollection(client, source.db, source.collection);
+    // a planned batch's filter was checked when it was planned; a hand-given one is checked here
+    if (!isPlanned(request)) await checkSelection(client, job.source.selection);
     const batch = await resolveRange(client, job);
     const out = await openTarget(job, deps);
     const onAbort = () => out.abortNow();

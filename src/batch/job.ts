@@ -20,6 +20,8 @@ export interface PlannedRequest {
   batch: unknown;
   /** Exit at once when the batch's file and record already check out. */
   skipDone: boolean;
+  /** `--out -`: the batch on standard output instead of its file; no record, the plan's directory untouched. */
+  stdout?: boolean;
 }
 
 /** A hand-given `_id` range (either side open, or neither: the whole collection) into one file or stdout. */
@@ -66,6 +68,7 @@ export async function resolveJob(
     throw usage(`${planPath}: the plan has no batches (the collection was empty when planned)`);
   const { index, source } = resolveBatchIndex(request.batch, plan.batches.length, env);
   if (source !== '--batch') log.info(`${name}: batch ${index} (from ${source})`);
+  if (request.stdout) log.info(`${name}: batch ${index} to standard output: no file, no record`);
   const destination = destinationAt(dirname(planPath));
   return {
     source: {
@@ -76,8 +79,8 @@ export async function resolveJob(
       ...(plan.output.sortById ? { sortById: true } : {}),
     },
     output: plan.output,
-    target: { kind: 'plan', destination, plan, index },
-    label: batchPath(destination.location, plan, index),
+    target: request.stdout ? { kind: 'stdout' } : { kind: 'plan', destination, plan, index },
+    label: request.stdout ? '-' : batchPath(destination.location, plan, index),
   };
 }
 

@@ -1,16 +1,17 @@
 import { resolve } from 'node:path';
 import { exitForSignal, usage } from '../errors.js';
-import { type Logger, plural } from '../log.js';
+import { plural } from '../log.js';
 import { extractAll } from '../orchestrator/extract-all.js';
-import { lineProgress, ttyProgress } from '../orchestrator/progress.js';
+import { bytesText, count } from '../orchestrator/progress.js';
 import type { Summary } from '../orchestrator/summary.js';
 import { writeFileAtomic } from '../output/atomic-file.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
+import type { Display } from '../progress.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection } from './options/connection.js';
-import { declare, type OptionSpecs } from './options/declare.js';
-import { LOGGING, loggerFor } from './options/logging.js';
+import { declare, type OptionSpecs, override } from './options/declare.js';
+import { displayOf, LOGGING } from './options/logging.js';
 import { RUNNING, running } from './options/running.js';
 import { FORMAT, PLANNING, planRequest, SELECTION_OPTIONS, SOURCE } from './options/selection.js';
 import { nonEmpty, required } from './options/values.js';
@@ -18,13 +19,28 @@ import { nonEmpty, required } from './options/values.js';
 export const NAME = 'extract-all';
 
 const OUT = {
-  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)' },
+  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)', required: '' },
+  overwrite: {
+    kind: 'boolean',
+    describe:
+      'Export again into a directory that holds an export: once the new plan is made, the old records go and the new plan replaces the old; old batch files stay until new ones replace them',
+  },
   merge: {
     kind: 'string',
     describe:
       'Once complete, also write every batch as one file in plan order (one JSON array, NDJSON, CSV with one header), atomically; - for stdout',
   },
 } satisfies OptionSpecs;
+
+const EXAMPLES: [string, string][] = [
+  [
+    '$0 --db shop --collection orders --out ./orders',
+    'every document of shop.orders into ./orders, one file per batch',
+  ],
+  ['$0 -d shop -c orders -o ./o --query \'{"status":"A"}\' --format ndjson --gzip', 'a filter; NDJSON, gzipped'],
+  ['$0 --out ./orders --resume', 'finish a run that failed or was stopped'],
+  ['$0 -d shop -c orders -o ./o --merge orders.json', 'also one file of the whole collection'],
+];
 
 const USAGE = `$0 --db DB --collection C --out DIR [options]      (server: $MONGO_URI or --uri)
 
@@ -41,26 +57,38 @@ function planFor(a: Record<string, unknown>, resume: boolean) {
 }
 
 export async function run(): Promise<number> {
-  const options = { ...CONNECTION, ...SOURCE, ...OUT, ...FORMAT, ...PLANNING, ...RUNNING, ...LOGGING };
-  const a = (await declare(cli(NAME, USAGE), options).parseAsync()) as Record<string, unknown>;
-  const log = loggerFor(a);
+  const source = override(SOURCE, { db: { required: 'unless --resume' }, collection: { required: 'unless --resume' } });
+  const options = { ...CONNECTION, ...source, ...OUT, ...FORMAT, ...PLANNING, ...RUNNING, ...LOGGING };
+  const a = (await declare(cli(NAME, USAGE, EXAMPLES), options).parseAsync()) as Record<string, unknown>;
+  const log = displayOf(a, NAME);
   // Every option is checked before the directory is created or locked (a held lock must not hide a usage error).
   const destination = destinationAt(resolve(required('out', a.out, 'DIR')));
   const run = running(a);
   const { uri, connectTimeout } = connection(a);
+  if (a.overwrite && run.resume) throw usage('--overwrite and --resume conflict: start again, or finish the run');
   const { request, given } = planFor(a, run.resume);
   const merge = a.merge === undefined ? undefined : nonEmpty('merge', a.merge);
   if (merge === '-' && run.summary === '-')
     throw usage('--merge - and --summary - both want standard output: give one a file');
   const controller = new AbortController();
-  abortOnSignals(controller, 'wait', (signal) =>
-    log.error(`${NAME}: ${signal}: stopping the running batches (again to exit at once)`),
-  );
-  const progress = () => (process.stderr.isTTY && !a.quiet ? ttyProgress(log) : lineProgress(log));
+  abortOnSignals(controller, 'wait', (signal) => {
+    log.interrupted();
+    log.error(`${NAME}: ${signal}: stopping the running batches (again to exit at once)`);
+  });
   const summary = await extractAll(
-    { destination, request, given, uri, connectTimeout, ...run, resume: run.resume, ...(merge ? { merge } : {}) },
-    { log, progress, signal: controller.signal, name: NAME },
-  );
+    {
+      destination,
+      request,
+      given,
+      uri,
+      connectTimeout,
+      ...run,
+      resume: run.resume,
+      overwrite: Boolean(a.overwrite),
+      ...(merge ? { merge } : {}),
+    },
+    { log, signal: controller.signal, name: NAME },
+  ).finally(() => log.close());
   if (!summary) return exitForSignal(String(controller.signal.reason));
   report(log, summary);
   if (run.summary === '-') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -68,10 +96,10 @@ export async function run(): Promise<number> {
   return summary.exitCode;
 }
 
-function report(log: Logger, s: Summary): void {
-  const count =
+function report(log: Display, s: Summary): void {
+  const matches =
     s.difference === 0
-      ? 'matches the count at plan time'
+      ? 'as counted at plan time'
       : `count at plan time was ${s.expectedDocs} (difference ${s.difference > 0 ? '+' : ''}${s.difference}: documents inserted or deleted during the run?)`;
   if (s.invalidUtf8 > 0) {
     log.info(
@@ -79,8 +107,16 @@ function report(log: Logger, s: Summary): void {
     );
   }
   if (s.status === 'complete') {
+    // the rate of this run's own work: batches an earlier run finished are not speed
+    const secs = Math.max(s.seconds, 0.001);
+    const rate =
+      s.docsThisRun === 0 && s.batches.resumed > 0
+        ? ''
+        : `, ${count(s.docsThisRun / secs)} docs/s, ${(s.bytesThisRun / 1e6 / secs).toFixed(1)} MB/s`;
+    const resumed = s.batches.resumed > 0 ? ` (${s.batches.resumed} from an earlier run)` : '';
     log.info(
-      `${NAME}: complete: ${s.docs} documents, ${s.bytes} bytes in ${plural(s.batches.total, 'batch', 'batches')}, ${s.seconds.toFixed(1)} s; ${count}`,
+      `${NAME}: complete: ${count(s.docs)} documents, ${bytesText(s.bytes)}, ${plural(s.batches.total, 'batch', 'batches')}${resumed}, ${s.seconds.toFixed(1)} s${rate}; ${matches}`,
+      { event: 'complete', docs: s.docs, bytes: s.bytes, seconds: s.seconds, batches: s.batches.total },
     );
     return;
   }

@@ -5,7 +5,7 @@ import { EXIT, ExtractError, usage } from '../errors.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection, connectTimeoutOf } from './options/connection.js';
 import { declare, type OptionSpecs, override } from './options/declare.js';
-import { LOGGING, loggerFor } from './options/logging.js';
+import { displayOf, LOGGING } from './options/logging.js';
 import { WRITER, writerOf } from './options/running.js';
 import { FORMAT, SOURCE, selection } from './options/selection.js';
 import { intOption, nonEmpty, parseEjson } from './options/values.js';
@@ -15,7 +15,12 @@ export const NAME = 'extract-batch';
 const RANGE = {
   min: { kind: 'string', describe: 'Lowest _id, inclusive (Extended JSON, e.g. \'{"$oid":"…"}\' or 42)' },
   max: { kind: 'string', describe: 'Highest _id, exclusive (Extended JSON)' },
-  out: { kind: 'string', alias: 'o', describe: 'Output file, or - for stdout' },
+  out: {
+    kind: 'string',
+    alias: 'o',
+    describe: 'Output file, or - for stdout (with --plan: - streams the batch, no record)',
+    required: 'unless --plan',
+  },
 } satisfies OptionSpecs;
 
 const PLANNED = {
@@ -37,8 +42,14 @@ const PLANNED = {
   },
 } satisfies OptionSpecs;
 
-/** Options a plan fixes: given with --plan they are refused. */
-const MANUAL_ONLY = [...Object.keys(SOURCE), ...Object.keys(FORMAT), 'min', 'max', 'out'];
+/** Options a plan fixes: given with --plan they are refused (`--out -` aside: the batch on standard output). */
+const MANUAL_ONLY = [...Object.keys(SOURCE), ...Object.keys(FORMAT), 'min', 'max'];
+
+const EXAMPLES: [string, string][] = [
+  ['$0 --plan ./orders/plan.json --batch 17', 'rerun batch 17 of a plan, exactly as extract-all runs it'],
+  ['$0 --plan ./orders/plan.json --batch 17 --out - | jq .', 'the same batch on standard output'],
+  ['$0 -d shop -c orders --min 1000 --max 2000 --out -', 'the documents with 1000 <= _id < 2000'],
+];
 
 const USAGE = `$0 --uri URI --db DB --collection C [--min EJSON] [--max EJSON] --out FILE|-
 $0 --plan DIR/plan.json --batch K
@@ -49,7 +60,14 @@ function request(a: Record<string, unknown>): BatchRequest {
   if (a.plan !== undefined) {
     const clash = MANUAL_ONLY.filter((o) => a[o] !== undefined);
     if (clash.length > 0) throw usage(`--plan fixes the source and the output; drop --${clash.join(', --')}`);
-    return { plan: nonEmpty('plan', a.plan), batch: a.batch, skipDone: Boolean(a['skip-done']) };
+    if (a.out !== undefined && a.out !== '-') {
+      throw usage(
+        `--plan writes batch files into the plan's directory; --out takes only - there (the batch on standard output), got ${JSON.stringify(a.out)}`,
+      );
+    }
+    const stdout = a.out === '-';
+    if (stdout && a['skip-done']) throw usage('--skip-done checks the batch file; with --out - there is none');
+    return { plan: nonEmpty('plan', a.plan), batch: a.batch, skipDone: Boolean(a['skip-done']), stdout };
   }
   if (a.batch !== undefined) throw usage('--batch goes with --plan');
   if (a['skip-done']) throw usage('--skip-done goes with --plan');
@@ -64,15 +82,18 @@ function request(a: Record<string, unknown>): BatchRequest {
 export async function run(): Promise<number> {
   const options = {
     ...CONNECTION,
-    ...override(SOURCE, { collection: { describe: 'Collection' } }),
+    ...override(SOURCE, {
+      db: { required: 'unless --plan' },
+      collection: { describe: 'Collection', required: 'unless --plan' },
+    }),
     ...FORMAT,
     ...RANGE,
     ...PLANNED,
     ...WRITER,
     ...LOGGING,
   };
-  const a = (await declare(cli(NAME, USAGE), options).parseAsync()) as Record<string, unknown>;
-  const log = loggerFor(a);
+  const a = (await declare(cli(NAME, USAGE, EXAMPLES), options).parseAsync()) as Record<string, unknown>;
+  const log = displayOf(a, NAME);
   const report = reporterFor(intOption('report-fd', a['report-fd'], 3));
   // Tell the orchestrator (if any) what kind of failure this is before it is printed.
   try {

@@ -8,14 +8,18 @@ import { MAKEFILE_FILE, makeUnsafe } from '../output/makefile.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection } from './options/connection.js';
 import { declare, type OptionSpecs } from './options/declare.js';
-import { LOGGING, loggerFor } from './options/logging.js';
+import { displayOf, LOGGING } from './options/logging.js';
 import { FORMAT, PLANNING, planRequest, SOURCE } from './options/selection.js';
 import { nonEmpty, required } from './options/values.js';
 
 export const NAME = 'extract-plan';
 
 const OWN = {
-  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)' },
+  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)', required: '' },
+  overwrite: {
+    kind: 'boolean',
+    describe: 'Plan again into a directory that holds an export (its records go before the new plan replaces the old)',
+  },
   emit: {
     kind: 'string',
     describe: 'Also write a driver for the batches: make (a Makefile fragment)',
@@ -23,6 +27,11 @@ const OWN = {
   },
   makefile: { kind: 'string', describe: 'With --emit make: where to write it', default: `DIR/${MAKEFILE_FILE}` },
 } satisfies OptionSpecs;
+
+const EXAMPLES: [string, string][] = [
+  ['$0 -d shop -c orders -o ./orders --batches 64', 'about 64 batches; then extract-all --out ./orders --resume'],
+  ['$0 -d shop -c orders -o ./orders --emit make', 'and a Makefile: make -j 8 -f ./orders/Makefile'],
+];
 
 const USAGE = `$0 --db DB --collection C --out DIR [options]      (server: $MONGO_URI or --uri)
 
@@ -42,8 +51,8 @@ function makefileFor(a: Record<string, unknown>, dir: string): string | undefine
 
 export async function run(): Promise<number> {
   const options = { ...CONNECTION, ...SOURCE, ...OWN, ...FORMAT, ...PLANNING, ...LOGGING };
-  const a = (await declare(cli(NAME, USAGE), options).parseAsync()) as Record<string, unknown>;
-  const log = loggerFor(a);
+  const a = (await declare(cli(NAME, USAGE, EXAMPLES), options).parseAsync()) as Record<string, unknown>;
+  const log = displayOf(a, NAME);
   const dir = resolve(required('out', a.out, 'DIR'));
   const makefile = makefileFor(a, dir);
   const request = planRequest(a);
@@ -56,12 +65,15 @@ export async function run(): Promise<number> {
     uri,
     connectTimeout,
     signal: controller.signal,
+    display: log,
+    name: NAME,
+    overwrite: Boolean(a.overwrite),
     ...(makefile ? { makefile } : {}),
   });
+  log.close();
   if (!plan) return exitForSignal(String(controller.signal.reason));
-  const method = `${plan.method.name}, ${plan.method.seconds.toFixed(2)} s`;
   log.info(
-    `${NAME}: ${plural(plan.batches.length, 'batch', 'batches')} of ${plan.expectedDocs} documents (${method}) → ${join(dir, PLAN_FILE)}`,
+    `${NAME}: wrote ${join(dir, PLAN_FILE)}: ${plural(plan.batches.length, 'batch', 'batches')}; run them with extract-all --out ${dir} --resume`,
   );
   if (makefile)
     log.info(

@@ -1,12 +1,13 @@
 import { dirname, join, resolve } from 'node:path';
 import { EXIT, usage } from '../errors.js';
+import { bytesText, count } from '../orchestrator/progress.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
 import { readPlan } from '../output/plan-store.js';
 import { ranges, verifyPlan } from '../output/verify.js';
 import { cli } from './main.js';
 import { declare, type OptionSpecs } from './options/declare.js';
-import { LOGGING, loggerFor } from './options/logging.js';
+import { displayOf, LOGGING } from './options/logging.js';
 import { nonEmpty } from './options/values.js';
 
 export const NAME = 'extract-verify';
@@ -19,23 +20,39 @@ const OPTIONS = {
   ...LOGGING,
 } satisfies OptionSpecs;
 
+const EXAMPLES: [string, string][] = [
+  ['$0 --out ./orders', 'exit 0 only if every batch file matches its record'],
+  ['$0 --out ./orders --json | jq .missing', 'the report as JSON'],
+];
+
 const USAGE = `$0 --out DIR | --plan DIR/plan.json [--json]
 
 The join step: check every batch of a plan against its record (size and sha256) and report complete, missing and failed batches. Exit 0 only when the extraction is complete; 1 otherwise.`;
 
 export async function run(): Promise<number> {
-  const a = (await declare(cli(NAME, USAGE), OPTIONS).parseAsync()) as Record<string, unknown>;
-  const log = loggerFor(a);
+  const a = (await declare(cli(NAME, USAGE, EXAMPLES), OPTIONS).parseAsync()) as Record<string, unknown>;
+  const log = displayOf(a, NAME);
   if ((a.out === undefined) === (a.plan === undefined)) throw usage('give one of --out DIR or --plan FILE');
   const planPath =
     a.plan !== undefined ? resolve(nonEmpty('plan', a.plan)) : join(resolve(nonEmpty('out', a.out)), PLAN_FILE);
   const plan = await readPlan(planPath);
-  const report = await verifyPlan(destinationAt(dirname(planPath)), plan, { hash: !a.quick });
+  const n = plan.batches.length;
+  const activity = log.begin('verify', `checking ${n} batch files against their records`);
+  const onChecked = (checked: number, bytes: number) =>
+    activity.update(`checking batch files · ${count(checked)} of ${count(n)} · ${bytesText(bytes)} read`, {
+      checked,
+      total: n,
+      bytes,
+    });
+  const report = await verifyPlan(destinationAt(dirname(planPath)), plan, { hash: !a.quick, onChecked }).finally(() =>
+    activity.end(),
+  );
+  log.close();
   if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (report.complete) {
-    const count = report.difference ? ` (count at plan time: ${plan.expectedDocs})` : '';
+    const atPlan = report.difference ? ` (count at plan time: ${plan.expectedDocs})` : '';
     log.info(
-      `${NAME}: complete: ${plan.batches.length} batches, ${report.docs} documents, ${report.bytes} bytes${count}`,
+      `${NAME}: complete: ${plan.batches.length} batches, ${report.docs} documents, ${report.bytes} bytes${atPlan}`,
     );
     return EXIT.OK;
   }

@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, usage } from '../errors.js';
-import { createLogger, type LogLevel } from '../log.js';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { exportFile } from '../orchestrator/export-file.js';
-import { lineProgress, type Progress, type ProgressState } from '../orchestrator/progress.js';
+import { type Display, lineDisplay } from '../progress.js';
 import { registerSecrets } from '../uri.js';
 import { abortOnSignals, usageLine } from './main.js';
 import { declare } from './options/declare.js';
@@ -21,13 +21,13 @@ Export data from MongoDB in CSV or JSON format: mongoexport's command line and b
 
 Connection strings must begin with mongodb:// or mongodb+srv://.`;
 
-/** mongoexport's progress line, once a second: `[########................]  db.coll  32000/150000  (21.3%)`. */
-function barProgress(log: ReturnType<typeof createLogger>, ns: string): Progress {
-  let last = 0;
-  let state: ProgressState | undefined;
-  const line = () => {
-    if (!state) return;
-    const { docs, expectedDocs: max } = state;
+/**
+ * mongoexport's progress line, once a second while batches run (`[########................]  db.coll
+ * 32000/150000  (21.3%)`); the batches' own lines go to `detail` (shown with -v).
+ */
+function barDisplay(log: Logger, detail: Logger, ns: string): Display {
+  const inner = lineDisplay(detail);
+  const bar = (docs: number, max: number) => {
     if (max <= 0) return log.info(`${ns}  ${docs}`);
     const filled = Math.min(24, Math.round((docs / max) * 24));
     log.info(
@@ -35,17 +35,31 @@ function barProgress(log: ReturnType<typeof createLogger>, ns: string): Progress
     );
   };
   return {
-    event: () => {},
-    problem: (l) => log.error(l),
-    update(s) {
-      state = s;
-      if (performance.now() - last >= 1000) {
-        if (last > 0) line();
-        last = performance.now();
-      }
-    },
-    stop() {
-      if (last > 0 && state && state.docs > 0) line();
+    ...inner,
+    error: (l, f) => log.error(l, f),
+    begin(phase, status, fields) {
+      const activity = inner.begin(phase, status, fields);
+      if (phase !== 'run') return activity;
+      let last = performance.now();
+      let docs = 0;
+      let max = 0;
+      let shown = false;
+      return {
+        update(s, f) {
+          activity.update(s, f);
+          docs = Number(f?.docs ?? docs);
+          max = Number(f?.expectedDocs ?? max);
+          if (performance.now() - last >= 1000) {
+            last = performance.now();
+            shown = true;
+            bar(docs, max);
+          }
+        },
+        end(line, f) {
+          activity.end(line, f);
+          if (shown && docs > 0) bar(docs, max);
+        },
+      };
     },
   };
 }
@@ -60,7 +74,7 @@ export async function run(): Promise<number> {
       .parserConfiguration({ 'duplicate-arguments-array': false, 'boolean-negation': false })
       .wrap(Math.min(110, process.stdout.columns || 100))
       .fail((msg, err) => {
-        throw err ?? usage(usageLine(msg));
+        throw err ?? usage(usageLine(msg, Object.keys(MONGOEXPORT)));
       })
       .help('help')
       .version(),
@@ -108,7 +122,7 @@ export async function run(): Promise<number> {
     {
       log,
       detail,
-      progress: () => (level === 'quiet' ? lineProgress(detail, 1e9) : barProgress(log, ns)),
+      display: level === 'quiet' ? lineDisplay(detail) : barDisplay(log, detail, ns),
       signal: controller.signal,
       stdout: process.stdout,
       name: NAME,

@@ -4,6 +4,7 @@ import { BatchCutter } from '../plan/cut.js';
 import { type Batch, DEFAULT_BATCH_SIZE, type PlanFile, type PlanMethod, type PlanRequest } from '../plan/model.js';
 import { makePlanFile } from '../plan/plan-file.js';
 import { hasSample, supportedTypeAliases } from './capabilities.js';
+import { checkSelection } from './check-selection.js';
 import { assertCollection, classify } from './connect.js';
 import { EXACT_READ } from './read-options.js';
 
@@ -15,7 +16,8 @@ const PROGRESS_EVERY = 10_000;
 
 export interface PlanHooks {
   /** Keys read so far (an index walk or a sample), every few thousand keys. */
-  onKeys?: (keys: number) => void;
+  /** Keys walked (or sampled) so far, and the batches cut from them. */
+  onKeys?: (keys: number, batches: number) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ async function plan(
   const started = performance.now();
   try {
     const kind = await assertCollection(client, req.source.db, req.source.collection);
+    await checkSelection(client, req);
     const coll = client.db(req.source.db).collection(req.source.collection);
     // Metadata only: the count for planning decisions (on FerretDB estimatedDocumentCount reads every document)
     const stats = kind === 'view' ? {} : await collectionStats(coll);
@@ -70,7 +73,7 @@ async function plan(
       const counted = req.query !== null || atClusterTime !== undefined;
       const expected = counted ? await countMatching(p, atClusterTime) : estimate;
       const note = `${estimate} documents fit one batch of ${batchSize}: no split${counted ? '' : ' (expected count from collection metadata)'}`;
-      return single(p, expected, atClusterTime, note);
+      return single(p, expected, atClusterTime, note, { estimate, batchSize });
     }
     if (!hooks) return undefined;
     return await cutPlan(p, estimate, atClusterTime, hooks);
@@ -82,13 +85,20 @@ async function plan(
 const elapsed = (since: number): number => Math.round(performance.now() - since) / 1000;
 
 /** One batch without `_id` bounds: nothing to split (a view has no _id index), or nothing worth splitting. */
-function single(p: Planning, expectedDocs: number, atClusterTime: unknown, note: string): PlanFile {
+function single(
+  p: Planning,
+  expectedDocs: number,
+  atClusterTime: unknown,
+  note: string,
+  fits?: { estimate: number; batchSize: number },
+): PlanFile {
   p.notes.push(note);
   const method: PlanMethod = {
     name: 'single',
     batchSize: expectedDocs,
     idClasses: {},
     keysRead: 0,
+    ...(fits ? { fits } : { fits: null }),
     ...(p.avgDocBytes ? { avgDocBytes: p.avgDocBytes } : {}),
     seconds: elapsed(p.started),
     notes: p.notes,
@@ -208,7 +218,7 @@ async function walkIndex(
         );
   for await (const doc of keys) {
     cutter.push(doc._id);
-    if (cutter.keys % PROGRESS_EVERY === 0) hooks.onKeys?.(cutter.keys);
+    if (cutter.keys % PROGRESS_EVERY === 0) hooks.onKeys?.(cutter.keys, cutter.cut);
   }
   return cutter;
 }
@@ -227,7 +237,7 @@ async function sampleIndex(
   const pipeline = [{ $sample: { size } }, { $project: { _id: 1 } }, { $sort: { _id: 1 } }];
   for await (const doc of p.coll.aggregate(pipeline, { ...EXACT_READ, allowDiskUse: true })) {
     cutter.push(doc._id);
-    if (cutter.keys % PROGRESS_EVERY === 0) hooks.onKeys?.(cutter.keys);
+    if (cutter.keys % PROGRESS_EVERY === 0) hooks.onKeys?.(cutter.keys, cutter.cut);
   }
   p.notes.push(`sampled ${cutter.keys} keys of about ${estimate}; batch sizes are estimates`);
   return cutter;

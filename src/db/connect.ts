@@ -8,7 +8,8 @@ import {
   MongoServerSelectionError,
 } from 'mongodb';
 import { ExtractError } from '../errors.js';
-import { redactUri, registerSecrets, scrub } from '../uri.js';
+import { type Display, QUIET_MS } from '../progress.js';
+import { redactUri, registerSecrets, scrub, serversOf } from '../uri.js';
 
 export interface ConnectOptions {
   /** Seconds to wait for a server before giving up (server selection and socket connect). */
@@ -114,5 +115,31 @@ export async function assertCollection(
     throw new ExtractError('NOT_FOUND', `collection ${JSON.stringify(`${db}.${collection}`)} does not exist`);
   } catch (err) {
     throw classify(err);
+  }
+}
+
+/**
+ * Connect, saying what it waits for once the wait passes a second (and for how long it will wait): a wrong port
+ * is a visible wait, then one line.
+ */
+export async function connectShown(display: Display, uri: string, connectTimeout: number): Promise<MongoClient> {
+  // a wait of a second or two is not worth a line; beyond that, silence looks like a hang
+  if (connectTimeout * 1000 <= 2 * QUIET_MS) return connect(uri, { connectTimeout });
+  const server = serversOf(uri);
+  const activity = display.begin('connect', `connecting to ${server} (waiting up to ${connectTimeout} s)`, {
+    timeout: connectTimeout,
+  });
+  const started = performance.now();
+  const tick = setInterval(() => {
+    const waited = Math.floor((performance.now() - started) / 1000);
+    activity.update(`connecting to ${server} · waited ${waited} s of ${connectTimeout} (--connect-timeout)`, {
+      waited,
+    });
+  }, 1000);
+  try {
+    return await connect(uri, { connectTimeout });
+  } finally {
+    clearInterval(tick);
+    activity.end();
   }
 }

@@ -23,15 +23,15 @@ interface Task {
   connectTimeout: number;
 }
 
-type Reply = { plan: PlanFile } | { error: SerializedError } | { keys: number };
+type Reply = { plan: PlanFile } | { error: SerializedError } | { keys: number; batches: number };
 
 export interface WorkerPlanOptions {
   uri: string;
   req: PlanRequest;
   connectTimeout: number;
   signal: AbortSignal;
-  /** Keys walked so far. */
-  onKeys?: (keys: number) => void;
+  /** Keys walked so far, and the batches cut from them. */
+  onKeys?: (keys: number, batches: number) => void;
 }
 
 /** Walk (or sample) the `_id` index in a worker thread of this process; the plan comes back as plain data. */
@@ -51,7 +51,7 @@ export function planInWorker(o: WorkerPlanOptions): Promise<PlanFile> {
     const stop = () => void worker.terminate();
     o.signal.addEventListener('abort', stop, { once: true });
     worker.on('message', (m: Reply) => {
-      if ('keys' in m) return o.onKeys?.(m.keys);
+      if ('keys' in m) return o.onKeys?.(m.keys, m.batches);
       replied = true;
       if ('plan' in m) resolve(m.plan);
       else reject(ExtractError.fromJSON(m.error));
@@ -87,7 +87,9 @@ export async function runPlanTask(): Promise<void> {
     const req: PlanRequest = { ...t.req, query };
     const client = await connect(t.uri, { connectTimeout: t.connectTimeout });
     try {
-      reply = { plan: await computePlan(client, req, { onKeys: (keys) => port.postMessage({ keys }) }) };
+      reply = {
+        plan: await computePlan(client, req, { onKeys: (keys, batches) => port.postMessage({ keys, batches }) }),
+      };
     } finally {
       await client.close().catch(() => {});
     }

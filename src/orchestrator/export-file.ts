@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { drainBatch } from '../batch/drain.js';
+import { checkSelection } from '../db/check-selection.js';
 import { assertCollection, connect } from '../db/connect.js';
 import { ExtractError, exitForSignal, outputError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -18,8 +19,8 @@ import type { BatchRecord } from '../output/record.js';
 import { doneRecords } from '../output/verify.js';
 import type { PlanFile, Selection } from '../plan/model.js';
 import { storedSelection } from '../plan/plan-file.js';
+import type { Display } from '../progress.js';
 import { extractAll, type RunSettings } from './extract-all.js';
-import type { Progress } from './progress.js';
 
 /** mpe-export: mongoexport's one file (or standard output), made by parallel batches or one ordered cursor. */
 export interface ExportFileRequest extends RunSettings {
@@ -43,7 +44,8 @@ export interface ExportFileDeps {
   log: Logger;
   /** The batches' own lines (planning, each batch): shown with -v only. */
   detail: Logger;
-  progress: () => Progress;
+  /** How the batches' phases show (mongoexport's progress bar). */
+  display: Display;
   signal: AbortSignal;
   stdout: Writable;
   name: string;
@@ -76,6 +78,7 @@ export async function exportFile(r: ExportFileRequest, deps: ExportFileDeps): Pr
     deps.log.info(`connected to: ${sanitizedUri(r.uri)}`);
     try {
       await assertCollection(client, db, collection);
+      await checkSelection(client, r.selection);
     } catch (err) {
       if (!(err instanceof ExtractError && err.code === 'NOT_FOUND') || r.assertExists) throw err;
       // mongoexport writes nothing at all for a collection that does not exist (not even `[]`), and exits 0
@@ -144,7 +147,7 @@ async function parallelExport(r: ExportFileRequest, deps: ExportFileDeps): Promi
   const given = new Set(['query', 'fields', 'format', 'ejson', 'gzip', 'strict-utf8', 'layout']);
   const summary = await extractAll(
     { ...r, destination: destinationAt(work), request, given, uri: r.uri, connectTimeout: r.connectTimeout },
-    { log: deps.detail, progress: deps.progress, signal: deps.signal, name: deps.name, onBatchDone },
+    { log: deps.display, signal: deps.signal, name: deps.name, onBatchDone },
   );
   if (!summary) return { exitCode: exitForSignal(String(deps.signal.reason)), docs: 0 };
   if (summary.status !== 'complete') {

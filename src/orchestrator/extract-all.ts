@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT, exitForSignal, outputError } from '../errors.js';
-import { type Logger, plural } from '../log.js';
+import { plural } from '../log.js';
 import { openAtomic } from '../output/atomic-file.js';
 import type { Destination } from '../output/destination.js';
 import { PLAN_FILE } from '../output/layout.js';
@@ -13,11 +13,12 @@ import type { BatchRecord } from '../output/record.js';
 import type { WriterName } from '../output/sink.js';
 import { doneRecords } from '../output/verify.js';
 import type { PlanFile, PlanRequest } from '../plan/model.js';
+import type { Display } from '../progress.js';
 import { backoffMs } from './backoff.js';
 import { childSpec, rerunCommand } from './child.js';
 import { childLauncher } from './launch.js';
 import { planStep } from './planning.js';
-import { type Progress, progressObserver } from './progress.js';
+import { bytesText, count, progressObserver } from './progress.js';
 import { type RunEvent, runBatches } from './scheduler.js';
 import { buildSummary, type Summary } from './summary.js';
 
@@ -43,6 +44,8 @@ export interface ExtractAllRequest extends RunSettings {
   /** Selection options the user named (compared with a plan that is resumed). */
   given: ReadonlySet<string>;
   resume: boolean;
+  /** Export again into a destination holding an export (not with resume). */
+  overwrite?: boolean;
   uri: string;
   connectTimeout: number;
   /** Once complete, put every batch file together into this one file ('-': standard output), in plan order. */
@@ -50,13 +53,12 @@ export interface ExtractAllRequest extends RunSettings {
 }
 
 export interface ExtractAllDeps {
-  log: Logger;
+  /** Lines and phases (connect, plan, verify, run, merge), as the command shows them. */
+  log: Display;
   /** Where --merge - goes (default: process.stdout). */
   stdout?: Writable;
   /** Each batch once it is done (those an earlier run finished first, in order), with the plan. */
   onBatchDone?: (plan: PlanFile, index: number, record: BatchRecord) => void;
-  /** How the run is shown, made once the plan is known. */
-  progress: () => Progress;
   /** Aborted with the signal's name as its reason: stop launching, stop the children, clean up, report. */
   signal: AbortSignal;
   name: string;
@@ -73,35 +75,34 @@ export async function extractAll(r: ExtractAllRequest, deps: ExtractAllDeps): Pr
   const { destination: d, log, name } = { ...r, ...deps };
   await d.prepare();
   const lock = await d.lock();
+  let planned: Awaited<ReturnType<typeof planStep>>;
   try {
     if (lock.tookOverFrom)
       log.info(`${name}: took over ${d.location} from a run that is gone (pid ${lock.tookOverFrom.pid})`);
     const removed = await d.removeStale();
     if (removed > 0) log.info(`${name}: removed ${removed} temporary file(s) left by an earlier run`);
-    const planned = await planStep({ ...r, signal: deps.signal });
+    const onRetired = (files: number, earlier: PlanFile) =>
+      log.info(
+        `${name}: --overwrite: the export of plan ${earlier.planId} is replaced (${files} of its records and files removed; its other batch files stay until new ones replace them)`,
+      );
+    planned = await planStep({ ...r, signal: deps.signal, onRetired, display: log, name });
     if (!planned || deps.signal.aborted) return undefined;
     const { plan, fresh } = planned;
-    if (fresh) log.info(plannedLine(plan, name));
-    else log.info(`${name}: resuming plan ${plan.planId} (${plural(plan.batches.length, 'batch', 'batches')})`);
+    if (!fresh) log.info(`${name}: resuming plan ${plan.planId} (${plural(plan.batches.length, 'batch', 'batches')})`);
     return await runPlan(r, deps, plan, fresh);
   } finally {
     await lock.release();
+    // a run that failed before its plan was written leaves nothing it created
+    if (!planned) await d.discardIfUnused();
   }
-}
-
-function plannedLine(plan: PlanFile, name: string): string {
-  const notes = plan.method.notes.length ? ` (${plan.method.notes.join('; ')})` : '';
-  const { db, collection } = plan.source;
-  return `${name}: planned ${plural(plan.batches.length, 'batch', 'batches')} of ${plan.expectedDocs} documents of ${db}.${collection} by ${plan.method.name} in ${plan.method.seconds.toFixed(2)} s${notes}`;
 }
 
 async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFile, fresh: boolean): Promise<Summary> {
   const d = r.destination;
-  // A new plan's destination holds no batch files (the planning step refused any): nothing to check.
-  const records = fresh ? new Array<BatchRecord | undefined>(plan.batches.length) : await doneRecords(d, plan);
+  // A new plan's destination holds no batch files of it (the planning step refused or retired any): nothing to check.
+  const records = fresh ? new Array<BatchRecord | undefined>(plan.batches.length) : await checkKept(d, plan, deps);
   const pending = plan.batches.map((b) => b.index).filter((i) => !records[i]);
   const resumed = plan.batches.length - pending.length;
-  if (resumed > 0) deps.log.info(`${deps.name}: ${resumed} of ${plan.batches.length} batches already done`);
 
   const started = performance.now();
   const planPath = d.pathOf(PLAN_FILE);
@@ -113,12 +114,16 @@ async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFil
     batchTimeout: r.batchTimeout,
     graceSeconds: r.graceSeconds,
   });
-  const progress = deps.progress();
   const docsBefore = records.reduce((n, rec) => n + (rec?.docs ?? 0), 0);
   if (deps.onBatchDone)
     for (const b of plan.batches) if (records[b.index]) deps.onBatchDone(plan, b.index, records[b.index]!);
+  const activity = deps.log.begin('run', `running ${plural(pending.length, 'batch', 'batches')}`, {
+    batches: pending.length,
+    concurrency: r.concurrency,
+  });
   const observe = progressObserver(
-    progress,
+    deps.log,
+    activity,
     { total: plan.batches.length, done: resumed, docs: docsBefore, expectedDocs: plan.expectedDocs },
     deps.name,
   );
@@ -133,7 +138,7 @@ async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFil
     if (e.type === 'done') deps.onBatchDone?.(plan, e.index, e.record);
   };
   const result = await runBatches(pending, childLauncher(spec, d, plan), policy, { signal: deps.signal, onEvent });
-  progress.stop();
+  activity.end();
   for (const o of result.outcomes) if (o.record) records[o.index] = o.record;
   await d.removeStale();
   const manifest = buildManifest(plan, records);
@@ -159,25 +164,59 @@ async function mergeRun(
 ): Promise<NonNullable<Summary['merged']>> {
   const started = performance.now();
   const { pieces, gzip } = mergePlan(plan, d.location, records);
+  const total = records.reduce((n, rec) => n + (rec?.bytes ?? 0), 0);
+  const where = target === '-' ? 'standard output' : resolve(target);
+  const activity = deps.log.begin(
+    'merge',
+    `merging ${plural(plan.batches.length, 'batch file', 'batch files')} into ${where}`,
+  );
+  const onBytes = (bytes: number) =>
+    activity.update(`merging into ${where} · ${bytesText(bytes)}${gzip ? '' : ` of ${bytesText(total)}`}`, { bytes });
   if (target === '-') {
-    const bytes = await writePieces(pieces, deps.stdout ?? process.stdout, gzip);
+    const bytes = await writePieces(pieces, deps.stdout ?? process.stdout, gzip, onBytes);
+    activity.end(undefined, { bytes });
     return { file: '-', bytes, seconds: elapsedSince(started) };
   }
-  const path = resolve(target);
+  const path = where;
   const file = await openAtomic(path);
   try {
     const stream = file.createStream();
-    await writePieces(pieces, stream, gzip);
+    await writePieces(pieces, stream, gzip, onBytes);
     stream.end();
     await once(stream, 'finish');
     await file.commit();
   } catch (err) {
+    activity.end();
     await file.abort();
     throw outputError(err, path);
   }
   const bytes = (await stat(path)).size;
-  deps.log.info(`${deps.name}: merged ${plan.batches.length} batch files into ${path} (${bytes} bytes)`);
-  return { file: path, bytes, seconds: elapsedSince(started) };
+  const seconds = elapsedSince(started);
+  activity.end(
+    `${deps.name}: merged ${plural(plan.batches.length, 'batch file', 'batch files')} into ${path} (${bytesText(bytes)} in ${seconds.toFixed(1)} s)`,
+    { file: path, bytes },
+  );
+  return { file: path, bytes, seconds };
+}
+
+/** A resumed run checks every batch an earlier run kept (size and sha256) before it believes it. */
+async function checkKept(d: Destination, plan: PlanFile, deps: ExtractAllDeps): Promise<(BatchRecord | undefined)[]> {
+  const n = plan.batches.length;
+  const activity = deps.log.begin('verify', `checking the batch files an earlier run kept (0 of ${count(n)})`);
+  const records = await doneRecords(d, plan, (checked, done, bytes) =>
+    activity.update(
+      `checking kept batch files · ${count(checked)} of ${count(n)} · ${done} done · ${bytesText(bytes)} read`,
+      {
+        checked,
+        total: n,
+        done,
+        bytes,
+      },
+    ),
+  );
+  const kept = records.filter(Boolean).length;
+  activity.end(kept > 0 ? `${deps.name}: ${kept} of ${n} batches already done (checked: size and sha256)` : undefined);
+  return records;
 }
 
 const elapsedSince = (t: number): number => Math.round(performance.now() - t) / 1000;

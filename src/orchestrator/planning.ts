@@ -1,13 +1,17 @@
 import { quickPlan } from '../db/compute-plan.js';
-import { connect } from '../db/connect.js';
+import { connectShown } from '../db/connect.js';
 import { planInWorker } from '../db/plan-worker.js';
 import { usage } from '../errors.js';
+import { silentLogger } from '../log.js';
 import { writeFileAtomic } from '../output/atomic-file.js';
 import type { Destination } from '../output/destination.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { renderMakefile } from '../output/makefile.js';
+import { describePlan } from '../plan/describe.js';
 import type { PlanFile, PlanRequest } from '../plan/model.js';
 import { decodeQuery, selectionDiff } from '../plan/plan-file.js';
+import { type Display, displayFor } from '../progress.js';
+import { count } from './progress.js';
 
 export interface PlanStep {
   destination: Destination;
@@ -22,8 +26,14 @@ export interface PlanStep {
   resume: boolean;
   /** What to tell a user whose destination holds a plan already (default: pass --resume, or another --out). */
   existingHint?: string;
-  /** Keys walked so far while planning. */
-  onKeys?: (keys: number) => void;
+  /** Export again into a destination that holds an export: a new plan replaces it (see Destination.retireEarlier). */
+  overwrite?: boolean;
+  /** Said once an earlier export has been retired. */
+  onRetired?: (files: number, earlier: PlanFile) => void;
+  /** Where the connect and plan phases are shown (default: nowhere). */
+  display?: Display;
+  /** The command, for the lines it prints. */
+  name?: string;
 }
 
 export interface PlanOutcome {
@@ -39,13 +49,14 @@ export interface PlanOutcome {
 export async function planStep(step: PlanStep): Promise<PlanOutcome | undefined> {
   const { destination: d } = step;
   const existing = await d.readPlan();
-  if (existing) return { plan: reuse(step, existing), fresh: false };
+  if (existing && !step.overwrite) return { plan: reuse(step, existing), fresh: false };
   if (!step.request) throw usage(`--resume: ${d.pathOf(PLAN_FILE)} does not exist; nothing to resume`);
-  const stray = await d.strayBatchFiles();
+  const stray = existing ? [] : await d.strayBatchFiles();
   if (stray.length > 0)
     throw usage(`${d.location} holds ${stray.length} batch file(s) but no plan.json; use an empty directory`);
   const plan = await computePlanOnce(step, step.request);
   if (!plan) return undefined;
+  if (existing) step.onRetired?.(await d.retireEarlier(plan), existing);
   await d.writePlan(plan);
   return { plan, fresh: true };
 }
@@ -55,7 +66,7 @@ function reuse(step: PlanStep, plan: PlanFile): PlanFile {
   const what = `${plan.source.db}.${plan.source.collection} (plan ${plan.planId})`;
   if (!step.resume) {
     throw usage(
-      `${where} already holds an extraction of ${what}; ${step.existingHint ?? 'pass --resume to finish it, or use another --out'}`,
+      `${where} already holds an extraction of ${what}; ${step.existingHint ?? 'pass --resume to finish it, --overwrite to export it again, or use another --out'}`,
     );
   }
   if (step.request) {
@@ -102,25 +113,48 @@ function resumeDiff(plan: PlanFile, req: PlanRequest, given: ReadonlySet<string>
  * index runs in a worker thread with a small young generation (memory; see src/db/plan-worker.ts).
  */
 async function computePlanOnce(step: PlanStep, req: PlanRequest): Promise<PlanFile | undefined> {
-  const client = await connect(step.uri, { connectTimeout: step.connectTimeout });
+  const display = step.display ?? displayFor(silentLogger);
+  const name = step.name ?? 'extract';
+  const client = await connectShown(display, step.uri, step.connectTimeout);
+  const { db, collection } = req.source;
+  const started = performance.now();
+  const activity = display.begin('plan', `planning ${db}.${collection}: reading the collection's metadata`);
   let plan: PlanFile | undefined;
   try {
-    plan = await quickPlan(client, req);
-  } finally {
-    await client.close().catch(() => {});
-  }
-  if (plan || step.signal.aborted) return plan;
-  const walk = {
-    uri: step.uri,
-    req,
-    connectTimeout: step.connectTimeout,
-    signal: step.signal,
-    ...(step.onKeys ? { onKeys: step.onKeys } : {}),
-  };
-  return planInWorker(walk).catch((err: unknown) => {
-    if (step.signal.aborted) return undefined;
+    try {
+      plan = await quickPlan(client, req);
+    } finally {
+      await client.close().catch(() => {});
+    }
+    if (!plan && !step.signal.aborted) {
+      const onKeys = (keys: number, batches: number) => {
+        const seconds = (performance.now() - started) / 1000;
+        activity.update(
+          `planning ${db}.${collection} · walked ${count(keys)} _id keys · ${count(keys / Math.max(seconds, 0.001))} keys/s · ${count(batches)} batches cut`,
+          { keys, batches },
+        );
+      };
+      const walk = { uri: step.uri, req, connectTimeout: step.connectTimeout, signal: step.signal, onKeys };
+      plan = await planInWorker(walk).catch((err: unknown) => {
+        if (step.signal.aborted) return undefined;
+        throw err;
+      });
+    }
+  } catch (err) {
+    activity.end();
     throw err;
+  }
+  if (!plan) {
+    activity.end();
+    return undefined;
+  }
+  activity.end(`${name}: planned ${describePlan(plan)} in ${plan.method.seconds.toFixed(1)} s`, {
+    batches: plan.batches.length,
+    expectedDocs: plan.expectedDocs,
+    method: plan.method.name,
   });
+  for (const note of plan.method.notes) display.debug(`${name}: plan: ${note}`);
+  return plan;
 }
 
 export interface PlanOnly extends Omit<PlanStep, 'resume'> {
@@ -134,12 +168,18 @@ export async function planExport(p: PlanOnly): Promise<PlanFile | undefined> {
   const d = p.destination;
   await d.prepare();
   const lock = await d.lock();
+  let planned: PlanOutcome | undefined;
   try {
-    const planned = await planStep({ ...p, resume: false, existingHint: p.existingHint ?? 'use another --out' });
+    planned = await planStep({
+      ...p,
+      resume: false,
+      existingHint: p.existingHint ?? '--overwrite to plan it again, or use another --out',
+    });
     if (!planned) return undefined;
     if (p.makefile) await writeFileAtomic(p.makefile, renderMakefile(planned.plan, { dir: d.location }));
     return planned.plan;
   } finally {
     await lock.release();
+    if (!planned) await d.discardIfUnused();
   }
 }

@@ -1,27 +1,34 @@
-import type { Logger } from '../log.js';
+import type { Activity, Display } from '../progress.js';
 import type { RunEvent } from './scheduler.js';
 
-/** Where a run stands, for the status line. */
+/** Where a run stands. */
 export interface ProgressState {
   total: number;
   done: number;
   running: number;
   failed: number;
   retries: number;
+  /** Documents written, those of batches an earlier run finished included. */
   docs: number;
+  /** Of which this run wrote: the only ones that count for the rate. */
+  docsThisRun: number;
   expectedDocs: number;
+  /** Seconds this run has been running batches. */
+  seconds: number;
 }
 
-/** How a run is shown: a live line on a TTY, plain lines otherwise. */
-export interface Progress {
-  event(line: string): void;
-  problem(line: string): void;
-  update(state: ProgressState): void;
-  stop(): void;
+export const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** 1.2 MB, 340 kB, 12 B (10^3 steps, as the rates: MB/s). */
+export function bytesText(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)} kB`;
+  return `${n} B`;
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const clock = (s: number): string => {
+/** m:ss, or XhYYm. */
+export const clock = (s: number): string => {
   if (!Number.isFinite(s) || s < 0) return '--:--';
   const m = Math.floor(s / 60);
   return m >= 60
@@ -29,85 +36,67 @@ const clock = (s: number): string => {
     : `${m}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 };
 
-/** A live status line on a TTY, redrawn at most 4 times a second; events print above it. */
-export function ttyProgress(log: Logger, stream: NodeJS.WriteStream = process.stderr): Progress {
-  const started = performance.now();
-  let state: ProgressState | undefined;
-  let last = 0;
-  const render = () => {
-    if (!state) return;
-    const secs = (performance.now() - started) / 1000;
-    const rate = state.docs / Math.max(secs, 0.001);
-    const eta = state.expectedDocs > 0 && rate > 0 ? (state.expectedDocs - state.docs) / rate : Number.NaN;
-    const s = state;
-    const line = `batches ${s.done}/${s.total} done, ${s.running} running, ${s.failed} failed | ${fmt(s.docs)} docs, ${fmt(rate)}/s | ETA ${clock(eta)} | retries ${s.retries}`;
-    stream.write(`\r\x1b[2K${line.slice(0, (stream.columns || 120) - 1)}`);
-  };
-  const above = (write: (l: string) => void, l: string) => {
-    stream.write('\r\x1b[2K');
-    write(l);
-    render();
-  };
-  return {
-    event: (l) => above(log.info, l),
-    problem: (l) => above(log.error, l),
-    update(s) {
-      state = s;
-      const now = performance.now();
-      if (now - last >= 250) {
-        last = now;
-        render();
-      }
-    },
-    stop() {
-      render();
-      stream.write('\n');
-    },
-  };
+/** The rate and ETA of this run's own work: batches an earlier run finished are done, not speed. */
+export function rateOf(s: ProgressState): { rate: number; eta: number } {
+  const rate = s.seconds > 0.5 && s.docsThisRun > 0 ? s.docsThisRun / s.seconds : 0;
+  const left = Math.max(0, s.expectedDocs - s.docs);
+  return { rate, eta: rate > 0 ? left / rate : Number.NaN };
 }
 
-/** Plain lines for make, CI and logs: one per event, and a status line at most every `every` seconds. */
-export function lineProgress(log: Logger, every = 30): Progress {
-  let last = performance.now();
-  return {
-    event: log.info,
-    problem: log.error,
-    update(s) {
-      const now = performance.now();
-      if (now - last >= every * 1000) {
-        last = now;
-        log.info(
-          `progress: ${s.done}/${s.total} batches done, ${s.running} running, ${s.failed} failed, ${fmt(s.docs)} documents`,
-        );
-      }
-    },
-    stop() {},
-  };
+/** The status line of a run: the parts that matter most first (a narrow terminal drops the last ones). */
+export function runStatus(s: ProgressState): string {
+  const { rate, eta } = rateOf(s);
+  const parts = [
+    `batches ${s.done}/${s.total}`,
+    `${count(s.docs)}${s.expectedDocs > 0 ? ` of ${count(s.expectedDocs)}` : ''} docs`,
+    rate > 0 ? `${count(rate)} docs/s` : 'measuring rate',
+    `ETA ${clock(eta)}`,
+    `${s.running} running`,
+  ];
+  if (s.failed > 0) parts.push(`${s.failed} failed`);
+  if (s.retries > 0) parts.push(`${s.retries} ${s.retries === 1 ? 'retry' : 'retries'}`);
+  return parts.join(' · ');
 }
 
 /**
- * Turn the scheduler's events into lines and status updates. `done`/`docs` start at what an earlier run
- * finished (a resumed run).
+ * Turn the scheduler's events into the run phase's status and a line per batch. `start` holds what an earlier run
+ * finished (a resumed run): shown as done, never as speed.
  */
 export function progressObserver(
-  progress: Progress,
+  display: Display,
+  activity: Activity,
   start: { total: number; done: number; docs: number; expectedDocs: number },
   name: string,
 ): (e: RunEvent) => void {
+  const began = performance.now();
   /** Documents of the batches running now. */
   const live = new Map<number, number>();
   const s = { ...start, failed: 0, retries: 0 };
   const update = () => {
     let docs = s.docs;
     for (const n of live.values()) docs += n;
-    progress.update({
+    const state: ProgressState = {
       total: s.total,
       done: s.done,
       running: live.size,
       failed: s.failed,
       retries: s.retries,
       docs,
+      docsThisRun: docs - start.docs,
       expectedDocs: s.expectedDocs,
+      seconds: (performance.now() - began) / 1000,
+    };
+    const { rate, eta } = rateOf(state);
+    activity.update(runStatus(state), {
+      done: state.done,
+      total: state.total,
+      running: state.running,
+      failed: state.failed,
+      retries: state.retries,
+      docs: state.docs,
+      expectedDocs: state.expectedDocs,
+      rate: Math.round(rate),
+      eta: Number.isFinite(eta) ? Math.round(eta) : null,
     });
   };
   return (e) => {
@@ -122,25 +111,29 @@ export function progressObserver(
         live.delete(e.index);
         s.done++;
         s.docs += e.record.docs;
-        update();
-        progress.event(
-          `batch ${e.index}: ${e.record.docs} documents in ${e.seconds.toFixed(1)} s${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`,
+        display.info(
+          `batch ${e.index}: ${count(e.record.docs)} documents in ${e.seconds.toFixed(1)} s${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`,
+          { batch: e.index, docs: e.record.docs, bytes: e.record.bytes, seconds: e.seconds, attempt: e.attempt },
         );
-        return;
+        break;
       case 'retry':
         live.delete(e.index);
         s.retries++;
-        progress.problem(
+        display.error(
           `batch ${e.index}: attempt ${e.attempt} failed: ${e.error}; retrying in ${(e.waitMs / 1000).toFixed(1)} s`,
+          { batch: e.index, attempt: e.attempt },
         );
         break;
       case 'failed':
         live.delete(e.index);
         s.failed++;
-        progress.problem(`batch ${e.index}: failed after ${e.attempts} attempt(s): ${e.error}`);
+        display.error(`batch ${e.index}: failed after ${e.attempts} attempt(s): ${e.error}`, {
+          batch: e.index,
+          attempts: e.attempts,
+        });
         break;
       case 'stopped':
-        progress.problem(`${name}: ${e.reason}`);
+        display.error(`${name}: ${e.reason}`);
         break;
     }
     update();

@@ -1,4 +1,5 @@
 import type { Manifest } from '../output/manifest.js';
+import type { BatchRecord } from '../output/record.js';
 import type { PlanFile } from '../plan/model.js';
 import type { BatchOutcome, ScheduleResult } from './scheduler.js';
 
@@ -15,6 +16,9 @@ export interface Summary {
   /** docs − expectedDocs: non-zero when documents were inserted or deleted during the run. */
   difference: number;
   bytes: number;
+  /** What this run wrote (a resumed run: without the batches an earlier run finished); its rate is theirs. */
+  docsThisRun: number;
+  bytesThisRun: number;
   /** Strings and field names that were not valid UTF-8, written as `\ufffd` (see --strict-utf8). */
   invalidUtf8: number;
   seconds: number;
@@ -65,6 +69,9 @@ export interface SummaryInput {
   rerun: (index: number) => string;
 }
 
+const sum = (outcomes: readonly BatchOutcome[], of: (r: BatchRecord) => number): number =>
+  outcomes.reduce((n, o) => n + (o.status === 'done' && o.record ? of(o.record) : 0), 0);
+
 export function buildSummary(i: SummaryInput): Summary {
   const { plan, manifest, result } = i;
   return {
@@ -77,6 +84,8 @@ export function buildSummary(i: SummaryInput): Summary {
     docs: manifest.docs,
     difference: manifest.docs - plan.expectedDocs,
     bytes: manifest.bytes,
+    docsThisRun: sum(result.outcomes, (r) => r.docs),
+    bytesThisRun: sum(result.outcomes, (r) => r.bytes),
     invalidUtf8: manifest.invalidUtf8,
     seconds: Math.round(i.seconds * 1000) / 1000,
     planningSeconds: plan.method.seconds,

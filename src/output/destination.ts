@@ -40,10 +40,18 @@ export interface Destination {
   pathOf(name: string): string;
   /** Create it if missing and make sure it can be written. */
   prepare(): Promise<void>;
+  /** Remove what `prepare` created, if it is still empty: a run that failed before its plan leaves nothing. */
+  discardIfUnused(): Promise<void>;
   /** One orchestrator at a time; a holder that is gone is taken over. */
   lock(): Promise<DestinationLock>;
   readPlan(): Promise<PlanFile | undefined>;
   writePlan(plan: PlanFile): Promise<void>;
+  /**
+   * Before a new plan replaces an earlier export's (--overwrite): remove everything that vouches for the earlier one
+   * (its records, then its manifest) and its batch files the new plan will not name; the others stay until the new
+   * batches replace them. Returns how many files went.
+   */
+  retireEarlier(plan: PlanFile): Promise<number>;
   /** Batch files or records present without a plan (a directory of another export). */
   strayBatchFiles(): Promise<string[]>;
   /** Remove what writers that are gone left half-done. Returns how many were removed. */

@@ -1,11 +1,19 @@
-import { access, constants, mkdir, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { access, constants, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { ExtractError, outputError } from '../errors.js';
 import type { PlanFile } from '../plan/model.js';
 import { openAtomic, removeStaleTemps, writeFileAtomic } from './atomic-file.js';
 import type { BatchWriter, Destination, DestinationLock } from './destination.js';
 import { acquireLock } from './dir-lock.js';
-import { BATCH_OR_RECORD, batchPath, MANIFEST_FILE, PLAN_FILE } from './layout.js';
+import {
+  BATCH_OR_RECORD,
+  batchFileName,
+  batchPath,
+  DATA_FILE,
+  MANIFEST_FILE,
+  PLAN_FILE,
+  RECORD_FILE,
+} from './layout.js';
 import type { Manifest } from './manifest.js';
 import { readPlanIn, writePlan } from './plan-store.js';
 import { publishBatch } from './publish.js';
@@ -23,15 +31,50 @@ export class LocalDestination implements Destination {
     return join(this.location, name);
   }
 
+  /** The top-most directory `prepare` created (undefined: it existed). */
+  private created: string | undefined;
+
   async prepare(): Promise<void> {
     const dir = this.location;
     try {
-      await mkdir(dir, { recursive: true });
-      if (!(await stat(dir)).isDirectory()) throw new ExtractError('OUTPUT', `--out ${dir} is not a directory`);
+      const existing = await stat(dir).catch(() => undefined);
+      if (existing && !existing.isDirectory()) {
+        throw new ExtractError(
+          'OUTPUT',
+          `--out ${dir} is a file, not a directory: name a directory (it is created if missing)`,
+        );
+      }
+      if (!existing) this.created = await mkdir(dir, { recursive: true });
       await access(dir, constants.W_OK);
     } catch (err) {
       throw outputError(err, dir);
     }
+  }
+
+  async discardIfUnused(): Promise<void> {
+    if (!this.created) return;
+    // from the deepest up to what was created; rmdir refuses a directory that is not empty, which is kept
+    for (let dir = this.location; dir.length >= this.created.length; dir = dirname(dir)) {
+      if (
+        !(await rmdir(dir).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
+      if (dir === this.created) break;
+    }
+    this.created = undefined;
+  }
+
+  async retireEarlier(plan: PlanFile): Promise<number> {
+    const keep = new Set(plan.batches.map((b) => batchFileName(plan, b.index)));
+    const names = await readdir(this.location);
+    const old = names.filter((n) => RECORD_FILE.test(n) || n === MANIFEST_FILE || (DATA_FILE.test(n) && !keep.has(n)));
+    // records first: from the first removal on, nothing vouches for a file of the earlier export
+    old.sort((a, b) => Number(!RECORD_FILE.test(a)) - Number(!RECORD_FILE.test(b)));
+    for (const n of old) await rm(join(this.location, n), { force: true });
+    return old.length;
   }
 
   lock(): Promise<DestinationLock> {

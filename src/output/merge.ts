@@ -67,10 +67,16 @@ export function mergePlan(
  * Write the pieces into `out` (gzip-compressing them when `gzip`), honouring backpressure; `out` is not ended.
  * Returns the bytes `out` was given.
  */
-export async function writePieces(pieces: readonly Piece[], out: Writable, gzip: boolean): Promise<number> {
+export async function writePieces(
+  pieces: readonly Piece[],
+  out: Writable,
+  gzip: boolean,
+  onBytes?: (bytes: number) => void,
+): Promise<number> {
   let bytes = 0;
   const write = async (chunk: Buffer) => {
     bytes += chunk.length;
+    onBytes?.(bytes);
     if (!out.write(chunk)) await once(out, 'drain');
   };
   const zip = gzip ? createGzip({ level: 6 }) : undefined;

@@ -17,7 +17,12 @@ export interface VerifyReport {
 }
 
 /** The join step: every batch of a plan against its record (size, and sha256 unless `hash` is false). */
-export async function verifyPlan(d: Destination, plan: PlanFile, options: { hash: boolean }): Promise<VerifyReport> {
+export async function verifyPlan(
+  d: Destination,
+  plan: PlanFile,
+  options: { hash: boolean; onChecked?: (checked: number, bytes: number) => void },
+): Promise<VerifyReport> {
+  let checked = 0;
   let done = 0;
   const missing: number[] = [];
   const failed: VerifyReport['failed'] = [];
@@ -31,6 +36,7 @@ export async function verifyPlan(d: Destination, plan: PlanFile, options: { hash
       bytes += c.record.bytes;
     } else if (c.reason === 'no record') missing.push(b.index);
     else failed.push({ batch: b.index, reason: c.reason });
+    options.onChecked?.(++checked, bytes);
   }
   const complete = done === plan.batches.length;
   return {
@@ -51,11 +57,24 @@ export async function verifyPlan(d: Destination, plan: PlanFile, options: { hash
  * What an earlier run finished (a resumed run): `records[i]` for each batch whose file and record check out, sha256
  * included; undefined for the others, which must run again.
  */
-export async function doneRecords(d: Destination, plan: PlanFile): Promise<(BatchRecord | undefined)[]> {
+export async function doneRecords(
+  d: Destination,
+  plan: PlanFile,
+  onChecked?: (checked: number, done: number, bytes: number) => void,
+): Promise<(BatchRecord | undefined)[]> {
   const records: (BatchRecord | undefined)[] = new Array(plan.batches.length);
+  let checked = 0;
+  let done = 0;
+  let bytes = 0;
   for (const b of plan.batches) {
     const c = await d.checkBatch(plan, b.index, { hash: true });
-    if (c.ok) records[b.index] = c.record;
+    checked++;
+    if (c.ok) {
+      records[b.index] = c.record;
+      done++;
+      bytes += c.record.bytes;
+    }
+    onChecked?.(checked, done, bytes);
   }
   return records;
 }

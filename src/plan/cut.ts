@@ -14,6 +14,11 @@ export class BatchCutter {
   private lastOrder: number | string | undefined;
   keys = 0;
 
+  /** Batches cut so far, the one being filled included. */
+  get cut(): number {
+    return this.batches.length + (this.current ? 1 : 0);
+  }
+
   constructor(
     private readonly batchSize: number,
     /** $type aliases the server understands; others are dropped from `types`. */

@@ -88,6 +88,8 @@ export interface PlanMethod {
   keysRead: number;
   /** Average document size from $collStats, when the server tells: sizes each cursor batch. */
   avgDocBytes?: number;
+  /** A single batch because the collection fits one (its metadata count, the batch size); null: a view. */
+  fits?: { estimate: number; batchSize: number } | null;
   seconds: number;
   notes: string[];
 }

@@ -50,7 +50,7 @@ describe('bin/launch.cjs', () => {
       assert.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(
         r.stderr.trim(),
-        'mpe: the first argument names the command: extract-batch, extract-all, extract-plan, extract-verify',
+        'mpe: the first argument names the command: extract-batch, extract-all, extract-plan, extract-verify, mpe-export',
       );
     }
   });

@@ -1,7 +1,7 @@
 // What extract-all refuses to do to an output directory: mix plans, restart without --resume, share it with a live run.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { Document } from 'mongodb';
@@ -63,16 +63,22 @@ describe('extract-all: output directory refusals', () => {
       );
     if (hasSample) return t.skip('this server has $sample: nothing to refuse');
     const tmp = await tmpDir(t);
-    const out = join(tmp, 'out');
-    const r = await extractAll(
-      [...sourceArgs(tdb.name, 'a', out), '--plan-method', 'sample', ...FAST],
-      join(tmp, 's.json'),
-    );
-    assert.equal(r.exitCode, 2, explain(r));
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, /^extract-all: --plan-method sample: this server does not support \$sample/);
-    assert.deepEqual(await readdir(out), [], 'neither a plan nor a lock is left');
+    // an --out this run creates is removed again; one that was there (empty) stays, empty
+    const created = join(tmp, 'new', 'out');
+    const existing = join(tmp, 'out');
+    await mkdir(existing);
+    for (const out of [created, existing]) {
+      const r = await extractAll(
+        [...sourceArgs(tdb.name, 'a', out), '--plan-method', 'sample', ...FAST],
+        join(tmp, 's.json'),
+      );
+      assert.equal(r.exitCode, 2, explain(r));
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, /^extract-all: --plan-method sample: this server does not support \$sample/);
+    }
+    assert.equal(existsSync(join(tmp, 'new')), false, 'the directories this run created are removed');
+    assert.deepEqual(await readdir(existing), [], 'neither a plan nor a lock is left');
   });
 
   test('two runs into one directory at once: the second exits 7 and the first completes', async (t) => {

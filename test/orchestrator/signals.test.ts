@@ -129,8 +129,8 @@ if (!w.isMainThread && w.workerData && w.workerData.task === 'plan') {
     });
     run.child.kill('SIGINT');
     const r = await run.exited;
-    assert.doesNotMatch(r.stderr, /planned \d+ batch/);
+    assert.doesNotMatch(r.stderr, /planned \S+ in [\d.]+ s: /);
     assert.equal(r.exitCode, 130, `exit ${r.exitCode} signal ${r.signal}\n${r.stderr}`);
-    assert.deepEqual(await readdir(out), [], 'neither a plan nor a lock is left');
+    assert.equal(existsSync(out), false, 'neither a plan nor a lock is left: the directory this run created is gone');
   });
 });

@@ -15,6 +15,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Always required: yargs refuses its absence. */
   demand?: boolean;
+  /** Required, checked by the command (it may depend on other options): shown as `[required …]` in --help. */
+  required?: string;
   hidden?: boolean;
   /** Where --help lists it. */
   group?: string;
@@ -24,9 +26,10 @@ export type OptionSpecs = Record<string, OptionSpec>;
 
 function yargsOption(spec: OptionSpec): Options {
   const choices = spec.choices ? `  (${spec.choices.join(', ')})` : '';
+  const required = spec.required !== undefined ? `  [required${spec.required ? ` ${spec.required}` : ''}]` : '';
   const o: Options = {
     type: spec.kind === 'boolean' ? 'boolean' : 'string',
-    describe: spec.describe + choices,
+    describe: spec.describe + choices + required,
   };
   if (spec.alias !== undefined) o.alias = spec.alias;
   if (spec.default !== undefined) o.defaultDescription = String(spec.default);

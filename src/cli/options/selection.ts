@@ -5,8 +5,8 @@ import { choice, FORMATS, intOption, MODES, parseFields, parseOutput, parseQuery
 
 /** What is read. */
 export const SOURCE = {
-  db: { kind: 'string', alias: 'd', describe: 'Database' },
-  collection: { kind: 'string', alias: 'c', describe: 'Collection (or view: one batch)' },
+  db: { kind: 'string', alias: 'd', describe: 'Database', required: '' },
+  collection: { kind: 'string', alias: 'c', describe: 'Collection (or view: one batch)', required: '' },
   query: { kind: 'string', alias: 'q', describe: 'Filter, as an Extended JSON object, e.g. \'{"status":"A"}\'' },
   fields: {
     kind: 'string',
@@ -69,8 +69,8 @@ export function selection(a: Record<string, unknown>): Selection {
   }
   return {
     source: {
-      db: required('db', a.db, '(the database)'),
-      collection: required('collection', a.collection, '(the collection)'),
+      db: required('db', a.db, 'DB (the database)'),
+      collection: required('collection', a.collection, 'COLLECTION'),
     },
     query: parseQuery(a.query as string | undefined),
     fields,

@@ -7,7 +7,9 @@ export function parseEjson(option: string, text: string): unknown {
   try {
     return BSON.EJSON.parse(text, { relaxed: false });
   } catch (err) {
-    throw usage(`--${option}: expected Extended JSON, got ${JSON.stringify(text)} (${(err as Error).message})`);
+    // a shell's single quotes inside the JSON: the most common mistake
+    const hint = /'/.test(text) ? ': JSON needs double quotes, as in \'{"status":"A"}\'' : '';
+    throw usage(`--${option}: expected Extended JSON, got ${JSON.stringify(text)} (${(err as Error).message})${hint}`);
   }
 }
 
@@ -103,6 +105,6 @@ export function nonEmpty(option: string, value: unknown): string {
 
 /** A required option: missing is said as missing, an empty value as what it is. */
 export function required(option: string, value: unknown, what: string): string {
-  if (value === undefined) throw usage(`--${option} ${what} is required`);
+  if (value === undefined) throw usage(`missing --${option} ${what}: it is required (--help lists the options)`);
   return nonEmpty(option, value);
 }
