@@ -27,6 +27,10 @@ const optional = [
   'gcp-metadata',
   'socks',
   '@mongodb-js/snappy',
+  // the S3 destination's SDK (a few MB): required from node_modules by the processes that write to S3 only, so a
+  // local batch loads exactly what it did before
+  '@aws-sdk/client-s3',
+  '@aws-sdk/lib-storage',
 ];
 
 /**

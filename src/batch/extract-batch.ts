@@ -24,6 +24,8 @@ export interface BatchDeps {
   log: Logger;
   /** Aborted: the temporary file is removed at once (synchronously) and the batch rejects. */
   signal: AbortSignal;
+  /** Where an abort that cannot finish synchronously (an S3 upload) leaves its promise, for the exit to await. */
+  settling?: Set<Promise<unknown>>;
   stdout: Writable;
   env: NodeJS.ProcessEnv;
   /** The command's name, for messages. */
@@ -65,7 +67,10 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
     if (!isPlanned(request)) await checkSelection(client, job.source.selection);
     const batch = await resolveRange(client, job);
     const out = await openTarget(job, deps);
-    const onAbort = () => out.abortNow();
+    const onAbort = () => {
+      const pending = out.abortNow();
+      if (pending) deps.settling?.add(pending);
+    };
     deps.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const sink = createSink(deps.writer, out.stream, job.output);
@@ -100,7 +105,7 @@ interface OpenTarget {
   stream: Writable;
   publish(r: { docs: number; bytes: number; sha256: string; seconds: number; invalidUtf8: number }): Promise<void>;
   abort(): Promise<void>;
-  abortNow(): void;
+  abortNow(): void | Promise<void>;
 }
 
 /** The stream a batch writes into, and how it is published: a plan's batch file, a file by hand, or stdout. */

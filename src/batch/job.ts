@@ -1,12 +1,11 @@
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { MongoClient } from 'mongodb';
 import { supportedTypeAliases } from '../db/capabilities.js';
 import { usage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Destination } from '../output/destination.js';
-import { batchPath } from '../output/layout.js';
-import { destinationAt } from '../output/local-destination.js';
-import { readPlan } from '../output/plan-store.js';
+import { batchFileName } from '../output/layout.js';
+import { planAt } from '../output/local-destination.js';
 import type { Batch, PlanFile, Selection } from '../plan/model.js';
 import { decodeBatch, decodeQuery, decodeSnapshot } from '../plan/plan-file.js';
 import { classOf, typeClass } from '../plan/type-classes.js';
@@ -62,14 +61,12 @@ export async function resolveJob(
   name: string,
 ): Promise<BatchJob> {
   if (!isPlanned(request)) return rangeJob(request);
-  const planPath = resolve(request.plan);
-  const plan = await readPlan(planPath);
+  const { plan, destination, path: planPath } = await planAt(request.plan);
   if (plan.batches.length === 0)
     throw usage(`${planPath}: the plan has no batches (the collection was empty when planned)`);
   const { index, source } = resolveBatchIndex(request.batch, plan.batches.length, env);
   if (source !== '--batch') log.info(`${name}: batch ${index} (from ${source})`);
   if (request.stdout) log.info(`${name}: batch ${index} to standard output: no file, no record`);
-  const destination = destinationAt(dirname(planPath));
   return {
     source: {
       selection: { source: plan.source, query: decodeQuery(plan.query), fields: plan.fields },
@@ -80,7 +77,7 @@ export async function resolveJob(
     },
     output: plan.output,
     target: request.stdout ? { kind: 'stdout' } : { kind: 'plan', destination, plan, index },
-    label: request.stdout ? '-' : batchPath(destination.location, plan, index),
+    label: request.stdout ? '-' : destination.pathOf(batchFileName(plan, index)),
   };
 }
 

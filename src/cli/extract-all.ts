@@ -7,6 +7,7 @@ import type { Summary } from '../orchestrator/summary.js';
 import { writeFileAtomic } from '../output/atomic-file.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
+import { isS3 } from '../output/s3-destination.js';
 import type { Display } from '../progress.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection } from './options/connection.js';
@@ -19,7 +20,7 @@ import { nonEmpty, required } from './options/values.js';
 export const NAME = 'extract-all';
 
 const OUT = {
-  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)', required: '' },
+  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/', required: '' },
   overwrite: {
     kind: 'boolean',
     describe:
@@ -62,12 +63,14 @@ export async function run(): Promise<number> {
   const a = (await declare(cli(NAME, USAGE, EXAMPLES), options).parseAsync()) as Record<string, unknown>;
   const log = displayOf(a, NAME);
   // Every option is checked before the directory is created or locked (a held lock must not hide a usage error).
-  const destination = destinationAt(resolve(required('out', a.out, 'DIR')));
+  const destination = destinationAt(required('out', a.out, 'DIR'));
   const run = running(a);
   const { uri, connectTimeout } = connection(a);
   if (a.overwrite && run.resume) throw usage('--overwrite and --resume conflict: start again, or finish the run');
   const { request, given } = planFor(a, run.resume);
   const merge = a.merge === undefined ? undefined : nonEmpty('merge', a.merge);
+  if (merge !== undefined && isS3(destination.location))
+    throw usage('--merge reads the batch files from a local --out; with s3:// the batch objects are the output');
   if (merge === '-' && run.summary === '-')
     throw usage('--merge - and --summary - both want standard output: give one a file');
   const controller = new AbortController();

@@ -24,7 +24,7 @@ const RANGE = {
 } satisfies OptionSpecs;
 
 const PLANNED = {
-  plan: { kind: 'string', describe: 'A plan.json written by extract-plan or extract-all' },
+  plan: { kind: 'string', describe: 'A plan.json written by extract-plan or extract-all (a path, or s3://BUCKET/PREFIX/plan.json)' },
   batch: {
     kind: 'number',
     describe:
@@ -101,7 +101,9 @@ export async function run(): Promise<number> {
     const writer = writerOf(a);
     const req = request(a);
     const controller = new AbortController();
-    abortOnSignals(controller, 'exit'); // the batch removes its temporary file synchronously on abort
+    const settling = new Set<Promise<unknown>>();
+    // the batch removes its temporary file synchronously on abort; an S3 upload is aborted before the exit
+    abortOnSignals(controller, 'exit', undefined, settling);
     const uri = () => connection(a).uri; // not needed when --skip-done finds the batch done
     const deps = {
       uri,
@@ -110,6 +112,7 @@ export async function run(): Promise<number> {
       report,
       log,
       signal: controller.signal,
+      settling,
       stdout: process.stdout,
       env: process.env,
       name: NAME,

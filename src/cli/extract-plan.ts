@@ -5,6 +5,7 @@ import { planExport } from '../orchestrator/planning.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
 import { MAKEFILE_FILE, makeUnsafe } from '../output/makefile.js';
+import { isS3 } from '../output/s3-destination.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection } from './options/connection.js';
 import { declare, type OptionSpecs } from './options/declare.js';
@@ -15,7 +16,7 @@ import { nonEmpty, required } from './options/values.js';
 export const NAME = 'extract-plan';
 
 const OWN = {
-  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing)', required: '' },
+  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/', required: '' },
   overwrite: {
     kind: 'boolean',
     describe: 'Plan again into a directory that holds an export (its records go before the new plan replaces the old)',
@@ -53,7 +54,10 @@ export async function run(): Promise<number> {
   const options = { ...CONNECTION, ...SOURCE, ...OWN, ...FORMAT, ...PLANNING, ...LOGGING };
   const a = (await declare(cli(NAME, USAGE, EXAMPLES), options).parseAsync()) as Record<string, unknown>;
   const log = displayOf(a, NAME);
-  const dir = resolve(required('out', a.out, 'DIR'));
+  const out = required('out', a.out, 'DIR');
+  const dir = isS3(out) ? out : resolve(out);
+  if (isS3(out) && a.emit !== undefined)
+    throw usage('--emit make: make tracks files on disk; for s3:// use extract-all, or an array job of extract-batch');
   const makefile = makefileFor(a, dir);
   const request = planRequest(a);
   const { uri, connectTimeout } = connection(a);

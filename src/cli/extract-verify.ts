@@ -1,9 +1,6 @@
-import { dirname, join, resolve } from 'node:path';
 import { EXIT, usage } from '../errors.js';
 import { bytesText, count } from '../orchestrator/progress.js';
-import { PLAN_FILE } from '../output/layout.js';
-import { destinationAt } from '../output/local-destination.js';
-import { readPlan } from '../output/plan-store.js';
+import { destinationAt, planAt, planFileIn } from '../output/local-destination.js';
 import { ranges, verifyPlan } from '../output/verify.js';
 import { cli } from './main.js';
 import { declare, type OptionSpecs } from './options/declare.js';
@@ -13,7 +10,7 @@ import { nonEmpty } from './options/values.js';
 export const NAME = 'extract-verify';
 
 const OPTIONS = {
-  out: { kind: 'string', alias: 'o', describe: 'Output directory holding plan.json' },
+  out: { kind: 'string', alias: 'o', describe: 'Output directory (or s3://BUCKET/PREFIX/) holding plan.json' },
   plan: { kind: 'string', describe: 'The plan file', default: 'DIR/plan.json' },
   json: { kind: 'boolean', describe: 'Print the report as JSON on stdout' },
   quick: { kind: 'boolean', describe: 'Check sizes only, not sha256' },
@@ -33,9 +30,8 @@ export async function run(): Promise<number> {
   const a = (await declare(cli(NAME, USAGE, EXAMPLES), OPTIONS).parseAsync()) as Record<string, unknown>;
   const log = displayOf(a, NAME);
   if ((a.out === undefined) === (a.plan === undefined)) throw usage('give one of --out DIR or --plan FILE');
-  const planPath =
-    a.plan !== undefined ? resolve(nonEmpty('plan', a.plan)) : join(resolve(nonEmpty('out', a.out)), PLAN_FILE);
-  const plan = await readPlan(planPath);
+  const planPath = a.plan !== undefined ? nonEmpty('plan', a.plan) : planFileIn(destinationAt(nonEmpty('out', a.out)));
+  const { plan, destination } = await planAt(planPath);
   const n = plan.batches.length;
   const activity = log.begin('verify', `checking ${n} batch files against their records`);
   const onChecked = (checked: number, bytes: number) =>
@@ -44,9 +40,7 @@ export async function run(): Promise<number> {
       total: n,
       bytes,
     });
-  const report = await verifyPlan(destinationAt(dirname(planPath)), plan, { hash: !a.quick, onChecked }).finally(() =>
-    activity.end(),
-  );
+  const report = await verifyPlan(destination, plan, { hash: !a.quick, onChecked }).finally(() => activity.end());
   log.close();
   if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (report.complete) {

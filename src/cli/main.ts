@@ -90,15 +90,27 @@ export function joinDash(args: string[]): string[] {
  * once with 128 + the signal (after the abort's listeners, which run synchronously, have cleaned up). 'wait': the
  * use case winds down by itself; a second signal exits at once.
  */
+/** How long a process stopped by a signal waits for what its abort could not finish synchronously. */
+const SETTLE_MS = 3000;
+
 export function abortOnSignals(
   controller: AbortController,
   then: 'exit' | 'wait',
   onFirst?: (signal: NodeJS.Signals) => void,
+  settling?: Set<Promise<unknown>>,
 ): void {
   const handler = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted || then === 'exit') {
+    if (controller.signal.aborted) process.exit(exitForSignal(signal));
+    if (then === 'exit') {
       controller.abort(signal);
-      process.exit(exitForSignal(signal));
+      // what the abort could not finish synchronously (an upload to abort) gets a moment; a second signal ends it
+      if (!settling?.size) process.exit(exitForSignal(signal));
+      const timer = setTimeout(() => process.exit(exitForSignal(signal)), SETTLE_MS);
+      void Promise.allSettled([...settling]).then(() => {
+        clearTimeout(timer);
+        process.exit(exitForSignal(signal));
+      });
+      return;
     }
     onFirst?.(signal);
     controller.abort(signal);

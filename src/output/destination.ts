@@ -18,8 +18,11 @@ export interface BatchWriter {
   publish(record: () => BatchRecord): Promise<void>;
   /** Discard what was written; the final name is untouched. */
   abort(): Promise<void>;
-  /** Discard synchronously, as far as possible: for a process that must exit now (a signal). */
-  abortNow(): void;
+  /**
+   * Discard synchronously, as far as possible: for a process that must exit now (a signal). What cannot be done
+   * synchronously (aborting a multipart upload) is returned, for the process to await briefly before it exits.
+   */
+  abortNow(): void | Promise<void>;
 }
 
 export interface DestinationLock {

@@ -15,9 +15,10 @@ import {
   RECORD_FILE,
 } from './layout.js';
 import type { Manifest } from './manifest.js';
-import { readPlanIn, writePlan } from './plan-store.js';
+import { readPlan, readPlanIn, writePlan } from './plan-store.js';
 import { publishBatch } from './publish.js';
 import { checkBatch, readRecord } from './record.js';
+import { isS3, S3Destination } from './s3-destination.js';
 
 /** An export in a local directory: every file appears by rename, so nothing partial ever has a final name. */
 export class LocalDestination implements Destination {
@@ -121,8 +122,23 @@ export class LocalDestination implements Destination {
   }
 }
 
-/** The destination `--out` names (a directory), or the one holding a plan file. */
-export const destinationAt = (location: string): Destination => new LocalDestination(location);
+/** The destination `--out` names (a directory, or `s3://bucket/prefix/`), or the one holding a plan file. */
+export const destinationAt = (location: string): Destination =>
+  isS3(location) ? new S3Destination(location) : new LocalDestination(location);
+
+/** A plan named by `--plan FILE` (a local path, or `s3://bucket/prefix/plan.json`) and the destination holding it. */
+export async function planAt(planPath: string): Promise<{ plan: PlanFile; destination: Destination; path: string }> {
+  if (!isS3(planPath)) {
+    const path = resolve(planPath);
+    return { plan: await readPlan(path), destination: destinationAt(dirname(path)), path };
+  }
+  if (!planPath.endsWith(`/${PLAN_FILE}`))
+    throw new ExtractError('USAGE', `--plan ${planPath}: an S3 plan is s3://BUCKET/PREFIX/${PLAN_FILE}`);
+  const destination = new S3Destination(planPath.slice(0, -PLAN_FILE.length));
+  const plan = await destination.readPlan();
+  if (!plan) throw new ExtractError('USAGE', `cannot read plan ${planPath}: no such object`);
+  return { plan, destination, path: planPath };
+}
 
 /** The plan file's name in every destination. */
 export const planFileIn = (d: Destination): string => d.pathOf(PLAN_FILE);

@@ -1,0 +1,300 @@
+// --out s3://bucket/prefix/ against a real S3-compatible server (versitygw, started by scripts/versitygw.js; or the
+// store S3_ENDPOINT names, with the AWS_* credentials of the environment): the whole run, verify, resume, a batch
+// killed mid-upload, the user's mistakes, and no credential anywhere it could leak.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { BATCH_BUNDLE, repoRoot, runBin, spawnBin } from '../helpers/cli.js';
+import { duplicates } from '../helpers/output-dir.js';
+import { parseOutput } from '../helpers/read-output.js';
+import { explain, extractAll, FAST, sourceArgs } from '../helpers/run.js';
+import { withDb } from '../helpers/server.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Store {
+  env: Record<string, string>;
+  secretKey: string;
+  stop(): Promise<void>;
+}
+
+const tdb = withDb('output_s3');
+const vgw = (await import(pathToFileURL(join(repoRoot, 'scripts', 'versitygw.js')).href)) as {
+  versityUnavailable(): string | undefined;
+  startVersity(): Promise<Store>;
+};
+const external = process.env.S3_ENDPOINT;
+const unavailable = external ? undefined : vgw.versityUnavailable();
+let store: Store | undefined;
+let s3: S3Client;
+const BUCKET = `mpe-${process.pid}`;
+
+before(async () => {
+  if (unavailable) return;
+  store = external
+    ? {
+        env: { AWS_ENDPOINT_URL_S3: external },
+        secretKey: process.env.AWS_SECRET_ACCESS_KEY ?? '\u0000none',
+        stop: async () => {},
+      }
+    : await vgw.startVersity();
+  s3 = new S3Client({
+    endpoint: store.env.AWS_ENDPOINT_URL_S3,
+    forcePathStyle: true,
+    region: store.env.AWS_REGION ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(store.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: store.env.AWS_ACCESS_KEY_ID, secretAccessKey: store.env.AWS_SECRET_ACCESS_KEY! } }
+      : {}),
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+after(async () => {
+  s3?.destroy();
+  await store?.stop();
+});
+
+const env = (): Record<string, string> => store!.env;
+const url = (prefix: string): string => `s3://${BUCKET}/${prefix}/`;
+
+async function names(prefix: string): Promise<string[]> {
+  const r = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+  return (r.Contents ?? []).map((o) => o.Key!.slice(prefix.length + 1)).sort();
+}
+const text = async (key: string): Promise<string> =>
+  (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString('utf8');
+
+/** Every _id in the batch objects under the prefix. */
+async function idsUnder(prefix: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const n of (await names(prefix)).filter((x) => x.startsWith('batch-'))) {
+    ids.push(...parseOutput(await text(`${prefix}/${n}`), n).ids.map((id) => JSON.stringify(id)));
+  }
+  return ids.sort();
+}
+
+const skipIfNone = (t: { skip(m: string): void }): boolean => {
+  if (unavailable) t.skip(`no S3 store: ${unavailable}`);
+  return Boolean(unavailable);
+};
+
+describe('extract-all --out s3://', () => {
+  const N = 500;
+  before(async () => {
+    if (unavailable) return;
+    const docs = Array.from({ length: N }, (_, i) => ({ _id: i, price: i + 0.5, pad: 'x'.repeat(200) }));
+    await tdb.db.collection('c').insertMany(docs as never[]);
+  });
+
+  test('the whole run: batch objects, records, plan and manifest; verify complete; every document once', async (t) => {
+    if (skipIfNone(t)) return;
+    const tmp = await tmpDir(t);
+    const r = await extractAll(
+      [...sourceArgs(tdb.name, 'c', url('run')), '--batch-size', '100', ...FAST],
+      join(tmp, 's.json'),
+      { env: env() },
+    );
+    assert.equal(r.exitCode, 0, explain(r));
+    assert.equal(r.summary?.docs, N);
+    const listed = await names('run');
+    assert.deepEqual(
+      listed.filter((n) => n.startsWith('batch-')),
+      ['batch-00000.json', 'batch-00001.json', 'batch-00002.json', 'batch-00003.json', 'batch-00004.json'],
+    );
+    assert.equal(listed.filter((n) => n.startsWith('record-')).length, 5);
+    assert.ok(listed.includes('plan.json') && listed.includes('manifest.json'), listed.join(' '));
+    assert.ok(!listed.includes('.extract.lock'), 'the lock is released');
+    const ids = await idsUnder('run');
+    assert.equal(ids.length, N);
+    assert.deepEqual(duplicates(ids), []);
+    assert.match(await text('run/batch-00000.json'), /"price":0\.5/);
+    const verify = await runBin('extract-verify', ['--out', url('run'), '--json'], { env: env() });
+    assert.equal(verify.exitCode, 0, verify.stderr);
+    assert.equal(JSON.parse(verify.stdout).docs, N);
+    // no credential in any object or line
+    const everything = [r.stderr, verify.stderr, ...(await Promise.all(listed.map((n) => text(`run/${n}`))))].join(
+      '\n',
+    );
+    assert.ok(!everything.includes(store!.secretKey), 'the secret key appears in the output');
+  });
+
+  test('extract-verify sees an object replaced at the same size, and a truncated one; --resume redoes just those', async (t) => {
+    if (skipIfNone(t)) return;
+    const tmp = await tmpDir(t);
+    const r = await extractAll(
+      [...sourceArgs(tdb.name, 'c', url('verify')), '--batch-size', '100', ...FAST],
+      join(tmp, '1.json'),
+      { env: env() },
+    );
+    assert.equal(r.exitCode, 0, explain(r));
+    const one = await text('verify/batch-00001.json');
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'verify/batch-00001.json',
+        Body: one.replace('"pad":"x', '"pad":"y'),
+      }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'verify/batch-00003.json', Body: '[' }));
+    const verify = await runBin('extract-verify', ['--out', url('verify'), '--json'], { env: env() });
+    assert.equal(verify.exitCode, 1, verify.stderr);
+    const failed = (JSON.parse(verify.stdout) as { failed: { batch: number; reason: string }[] }).failed;
+    assert.deepEqual(
+      failed.map((f) => f.batch),
+      [1, 3],
+      JSON.stringify(failed),
+    );
+    assert.match(failed[1]!.reason, /bytes/);
+    const again = await extractAll(['--out', url('verify'), '--resume', ...FAST], join(tmp, '2.json'), { env: env() });
+    assert.equal(again.exitCode, 0, explain(again));
+    assert.equal(again.summary?.batches.resumed, 3);
+    const ids = await idsUnder('verify');
+    assert.equal(ids.length, N);
+    assert.deepEqual(duplicates(ids), []);
+    assert.equal((await runBin('extract-verify', ['--out', url('verify')], { env: env() })).exitCode, 0);
+  });
+
+  test('extract-batch --plan s3://…/plan.json runs one batch of the plan, and --skip-done skips it next time', async (t) => {
+    if (skipIfNone(t)) return;
+    const plan = await runBin('extract-plan', [...sourceArgs(tdb.name, 'c', url('array')), '--batch-size', '250'], {
+      env: env(),
+    });
+    assert.equal(plan.exitCode, 0, plan.stderr);
+    for (const k of [0, 1]) {
+      const b = await runBin('extract-batch', ['--plan', `${url('array')}plan.json`, '--skip-done'], {
+        env: { ...env(), SLURM_ARRAY_TASK_ID: String(k) },
+      });
+      assert.equal(b.exitCode, 0, b.stderr);
+    }
+    const skip = await runBin('extract-batch', ['--plan', `${url('array')}plan.json`, '--batch', '1', '--skip-done'], {
+      env: env(),
+    });
+    assert.match(skip.stderr, /already done/);
+    assert.equal((await runBin('extract-verify', ['--out', url('array')], { env: env() })).exitCode, 0);
+    assert.equal((await idsUnder('array')).length, N);
+  });
+
+  test('mistakes: no such bucket (6), bad credentials (4), a prefix in use (7), --merge and --emit make: one line each', async (t) => {
+    if (skipIfNone(t)) return;
+    const lines = (s: string) => s.trim().split('\n');
+    const nobucket = await runBin(
+      'extract-all',
+      [...sourceArgs(tdb.name, 'c', 's3://no-such-bucket-mpe/x/'), ...FAST],
+      {
+        env: env(),
+      },
+    );
+    assert.equal(nobucket.exitCode, 6, nobucket.stderr);
+    assert.equal(lines(nobucket.stderr).length, 1, nobucket.stderr);
+    assert.match(nobucket.stderr, /no such bucket/);
+    if (!external) {
+      const wrong = await runBin('extract-all', [...sourceArgs(tdb.name, 'c', url('denied')), ...FAST], {
+        env: { ...env(), AWS_SECRET_ACCESS_KEY: 'not-the-key' },
+      });
+      assert.equal(wrong.exitCode, 4, wrong.stderr);
+      assert.equal(lines(wrong.stderr).length, 1, wrong.stderr);
+      assert.doesNotMatch(wrong.stderr, /not-the-key/);
+    }
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'busy/.extract.lock',
+        Body: JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: new Date().toISOString() }),
+      }),
+    );
+    const busy = await runBin('extract-all', [...sourceArgs(tdb.name, 'c', url('busy')), ...FAST], { env: env() });
+    assert.equal(busy.exitCode, 7, busy.stderr);
+    assert.match(busy.stderr, /in use by another run \(pid 1 on elsewhere/);
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'busy/.extract.lock' }));
+    const merge = await runBin('extract-all', [...sourceArgs(tdb.name, 'c', url('m')), '--merge', 'x.json'], {
+      env: env(),
+    });
+    assert.equal(merge.exitCode, 2, merge.stderr);
+    const make = await runBin('extract-plan', [...sourceArgs(tdb.name, 'c', url('m')), '--emit', 'make'], {
+      env: env(),
+    });
+    assert.equal(make.exitCode, 2, make.stderr);
+    assert.deepEqual(await names('m'), [], 'nothing written by a refused run');
+  });
+});
+
+describe('a batch killed mid-upload', () => {
+  before(async () => {
+    if (unavailable) return;
+    // ~12 MB in one batch: more than one 8 MiB part, so the object goes up as a multipart upload
+    const coll = tdb.db.collection('big');
+    for (let i = 0; i < 800; i += 100)
+      await coll.insertMany(
+        Array.from({ length: 100 }, (_, k) => ({ _id: i + k, pad: 'z'.repeat(15_000) })) as never[],
+      );
+  });
+
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    test(`${signal}: no object under the final name; the incomplete upload is aborted (at once, or by the next run)`, async (t) => {
+      if (skipIfNone(t)) return;
+      const tmp = await tmpDir(t);
+      const prefix = `killed-${signal}`;
+      const planned = await runBin('extract-plan', [...sourceArgs(tdb.name, 'big', url(prefix)), '--quiet'], {
+        env: env(),
+      });
+      assert.equal(planned.exitCode, 0, planned.stderr);
+      // hold the batch once ~10 MB have gone into the upload
+      const held = join(tmp, 'held');
+      const hold = join(tmp, 'hold.cjs');
+      await writeFile(
+        hold,
+        `const proto = require(${JSON.stringify(BATCH_BUNDLE)}).FindCursor.prototype;
+const next = proto.next;
+let n = 0;
+proto.next = async function () {
+  const d = await next.call(this);
+  if (++n === 700) {
+    require('node:fs').writeFileSync(${JSON.stringify(held)}, '');
+    await new Promise(() => setTimeout(() => {}, 1 << 30));
+  }
+  return d;
+};
+`,
+      );
+      const child = spawnBin('extract-batch', ['--plan', `${url(prefix)}plan.json`, '--batch', '0'], {
+        env: { ...env(), NODE_OPTIONS: `--require ${hold}` },
+        t,
+        timeout: 60_000,
+      });
+      await waitFor(() => existsSync(held), { what: 'the batch to be mid-upload', timeout: 30_000, interval: 20 });
+      const uploads = async () =>
+        (await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }))).Uploads ?? [];
+      await waitFor(async () => (await uploads()).length === 1, {
+        what: 'a multipart upload in progress',
+        timeout: 30_000,
+        interval: 50,
+      });
+      child.child.kill(signal);
+      await child.exited;
+      assert.ok(
+        !(await names(prefix)).some((n) => n.startsWith('batch-') || n.startsWith('record-')),
+        'nothing published',
+      );
+      if (signal === 'SIGTERM') assert.equal((await uploads()).length, 0, 'SIGTERM aborts the upload');
+      const resumed = await extractAll(['--out', url(prefix), '--resume', ...FAST], join(tmp, 's.json'), {
+        env: env(),
+      });
+      assert.equal(resumed.exitCode, 0, explain(resumed));
+      assert.equal((await uploads()).length, 0, 'no incomplete upload is left');
+      const ids = await idsUnder(prefix);
+      assert.equal(ids.length, 800);
+      assert.deepEqual(duplicates(ids), []);
+    });
+  }
+});
