@@ -20,7 +20,12 @@ import { nonEmpty, required } from './options/values.js';
 export const NAME = 'extract-all';
 
 const OUT = {
-  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/', required: '' },
+  out: {
+    kind: 'string',
+    alias: 'o',
+    describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/',
+    required: '',
+  },
   overwrite: {
     kind: 'boolean',
     describe:

@@ -24,7 +24,10 @@ const RANGE = {
 } satisfies OptionSpecs;
 
 const PLANNED = {
-  plan: { kind: 'string', describe: 'A plan.json written by extract-plan or extract-all (a path, or s3://BUCKET/PREFIX/plan.json)' },
+  plan: {
+    kind: 'string',
+    describe: 'A plan.json written by extract-plan or extract-all (a path, or s3://BUCKET/PREFIX/plan.json)',
+  },
   batch: {
     kind: 'number',
     describe:

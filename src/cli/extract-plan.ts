@@ -16,7 +16,12 @@ import { nonEmpty, required } from './options/values.js';
 export const NAME = 'extract-plan';
 
 const OWN = {
-  out: { kind: 'string', alias: 'o', describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/', required: '' },
+  out: {
+    kind: 'string',
+    alias: 'o',
+    describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/',
+    required: '',
+  },
   overwrite: {
     kind: 'boolean',
     describe: 'Plan again into a directory that holds an export (its records go before the new plan replaces the old)',
