@@ -104,11 +104,13 @@ export async function startVersity() {
     }
   };
   const kill = async (signal = 'SIGTERM') => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+    const c = child; // this process, not one started after it
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
     await exited;
+    clearTimeout(timer);
   };
   await spawnServer();
   const env = {

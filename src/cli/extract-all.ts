@@ -7,7 +7,6 @@ import type { Summary } from '../orchestrator/summary.js';
 import { writeFileAtomic } from '../output/atomic-file.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
-import { isS3 } from '../output/s3-destination.js';
 import type { Display } from '../progress.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection } from './options/connection.js';
@@ -74,8 +73,6 @@ export async function run(): Promise<number> {
   if (a.overwrite && run.resume) throw usage('--overwrite and --resume conflict: start again, or finish the run');
   const { request, given } = planFor(a, run.resume);
   const merge = a.merge === undefined ? undefined : nonEmpty('merge', a.merge);
-  if (merge !== undefined && isS3(destination.location))
-    throw usage('--merge reads the batch files from a local --out; with s3:// the batch objects are the output');
   if (merge === '-' && run.summary === '-')
     throw usage('--merge - and --summary - both want standard output: give one a file');
   const controller = new AbortController();

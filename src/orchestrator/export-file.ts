@@ -14,7 +14,7 @@ import { openAtomic } from '../output/atomic-file.js';
 import { createFastSink } from '../output/fast-writer.js';
 import { wholeFileFraming } from '../output/framing.js';
 import { destinationAt } from '../output/local-destination.js';
-import { mergePlan, StreamedMerge, writePieces } from '../output/merge.js';
+import { mergePlan, readerOf, StreamedMerge, writePieces } from '../output/merge.js';
 import type { BatchRecord } from '../output/record.js';
 import { doneRecords } from '../output/verify.js';
 import type { PlanFile, Selection } from '../plan/model.js';
@@ -139,7 +139,7 @@ async function parallelExport(r: ExportFileRequest, deps: ExportFileDeps): Promi
   let streamed: StreamedMerge | undefined;
   const onBatchDone = (plan: PlanFile, index: number, record: BatchRecord) => {
     if (r.target.kind !== 'stdout') return;
-    streamed ??= new StreamedMerge(plan, work, deps.stdout);
+    streamed ??= new StreamedMerge(plan, destinationAt(work), deps.stdout);
     // a failure (a closed stdout) is thrown by finish(); the run goes on meanwhile
     streamed.batchDone(index, record).catch(() => {});
   };
@@ -163,13 +163,13 @@ async function parallelExport(r: ExportFileRequest, deps: ExportFileDeps): Promi
     // nothing was streamed: a plan without batches (an empty collection)
     const d = destinationAt(work);
     const plan = (await d.readPlan())!;
-    await writePieces(mergePlan(plan, work, []).pieces, deps.stdout, false);
+    await writePieces(mergePlan(plan, []).pieces, readerOf(d), deps.stdout, false);
   } else {
     const d = destinationAt(work);
     const plan = (await d.readPlan())!;
     const records = await doneRecords(d, plan);
-    const { pieces, gzip } = mergePlan(plan, work, records);
-    await writeWhole(r.target.path, async (stream) => void (await writePieces(pieces, stream, gzip)));
+    const { pieces, gzip } = mergePlan(plan, records);
+    await writeWhole(r.target.path, async (stream) => void (await writePieces(pieces, readerOf(d), stream, gzip)));
     deps.detail.info(`${deps.name}: ${r.target.path}: ${(await stat(r.target.path)).size} bytes`);
   }
   await rm(work, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { openAtomic } from '../output/atomic-file.js';
 import type { Destination } from '../output/destination.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { buildManifest } from '../output/manifest.js';
-import { mergePlan, writePieces } from '../output/merge.js';
+import { mergePlan, readerOf, writePieces } from '../output/merge.js';
 import type { BatchRecord } from '../output/record.js';
 import type { WriterName } from '../output/sink.js';
 import { doneRecords } from '../output/verify.js';
@@ -163,7 +163,7 @@ async function mergeRun(
   deps: ExtractAllDeps,
 ): Promise<NonNullable<Summary['merged']>> {
   const started = performance.now();
-  const { pieces, gzip } = mergePlan(plan, d.location, records);
+  const { pieces, gzip } = mergePlan(plan, records);
   const total = records.reduce((n, rec) => n + (rec?.bytes ?? 0), 0);
   const where = target === '-' ? 'standard output' : resolve(target);
   const activity = deps.log.begin(
@@ -173,7 +173,7 @@ async function mergeRun(
   const onBytes = (bytes: number) =>
     activity.update(`merging into ${where} · ${bytesText(bytes)}${gzip ? '' : ` of ${bytesText(total)}`}`, { bytes });
   if (target === '-') {
-    const bytes = await writePieces(pieces, deps.stdout ?? process.stdout, gzip, onBytes);
+    const bytes = await writePieces(pieces, readerOf(d), deps.stdout ?? process.stdout, gzip, onBytes);
     activity.end(undefined, { bytes });
     return { file: '-', bytes, seconds: elapsedSince(started) };
   }
@@ -181,7 +181,7 @@ async function mergeRun(
   const file = await openAtomic(path);
   try {
     const stream = file.createStream();
-    await writePieces(pieces, stream, gzip, onBytes);
+    await writePieces(pieces, readerOf(d), stream, gzip, onBytes);
     stream.end();
     await once(stream, 'finish');
     await file.commit();

@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { PlanFile } from '../plan/model.js';
 import type { Manifest } from './manifest.js';
 import type { BatchCheck, BatchRecord } from './record.js';
@@ -65,4 +65,6 @@ export interface Destination {
   /** Whether batch `index` is done: its record, and a data file of the recorded size (and sha256, with `hash`). */
   checkBatch(plan: PlanFile, index: number, options: { hash: boolean }): Promise<BatchCheck>;
   writeManifest(manifest: Manifest): Promise<void>;
+  /** A batch file's bytes [start, end) (end: Infinity for the rest), for --merge and mpe-export. */
+  readRange(name: string, start: number, end: number): Promise<Readable>;
 }

@@ -1,4 +1,7 @@
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
 import { access, constants, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { ExtractError, outputError } from '../errors.js';
 import type { PlanFile } from '../plan/model.js';
@@ -119,6 +122,14 @@ export class LocalDestination implements Destination {
 
   writeManifest(manifest: Manifest): Promise<void> {
     return writeFileAtomic(this.pathOf(MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
+  }
+
+  async readRange(name: string, start: number, end: number): Promise<Readable> {
+    const path = this.pathOf(name);
+    const range = Number.isFinite(end) ? { start, end: end - 1 } : { start };
+    const stream = createReadStream(path, { ...range, highWaterMark: 1 << 20 });
+    await once(stream, 'open').catch((err: unknown) => Promise.reject(outputError(err, path)));
+    return stream;
   }
 }
 

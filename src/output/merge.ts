@@ -1,17 +1,29 @@
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { ExtractError } from '../errors.js';
 import type { PlanFile } from '../plan/model.js';
 import { framingOf, wholeFile } from './framing.js';
-import { batchPath } from './layout.js';
+import type { Destination } from './destination.js';
+import { batchFileName } from './layout.js';
 import type { BatchRecord } from './record.js';
 import { ranges } from './verify.js';
 
-/** What one file of the merged output is made of: its pieces in order. */
-type Piece = Buffer | { path: string; start: number; end: number; gunzip: boolean };
+/**
+ * What one file of the merged output is made of: its pieces in order. A batch file's piece is its bytes [start, end)
+ * (end: Infinity for all of them); decompressed first with `gunzip`, where a negative end holds back that many
+ * bytes of the decompressed end.
+ */
+type Piece = Buffer | { name: string; start: number; end: number; gunzip: boolean };
+
+/** Reads a batch file's bytes [start, end) from where the export is (a directory, a bucket). */
+export type RangeReader = (name: string, start: number, end: number) => Promise<Readable>;
+
+/** The reader of a destination. */
+export const readerOf =
+  (d: Destination): RangeReader =>
+  (name, start, end) =>
+    d.readRange(name, start, end);
 
 /**
  * How batch files become one file, without parsing a document: the bytes of each batch file between its frame,
@@ -22,7 +34,6 @@ type Piece = Buffer | { path: string; start: number; end: number; gunzip: boolea
  */
 export function mergePlan(
   plan: PlanFile,
-  dir: string,
   records: readonly (BatchRecord | undefined)[],
 ): { pieces: Piece[]; gzip: boolean } {
   const missing = plan.batches.map((b) => b.index).filter((i) => !records[i]);
@@ -33,31 +44,35 @@ export function mergePlan(
     );
   }
   const o = plan.output;
-  const full = plan.batches.filter((b) => records[b.index]!.docs > 0).map((b) => batchPath(dir, plan, b.index));
-  const sizes = plan.batches.map((b) => records[b.index]!.bytes);
-  const whole = (path: string, i: number): Piece => ({ path, start: 0, end: sizes[i]!, gunzip: false });
+  const full = plan.batches.filter((b) => records[b.index]!.docs > 0).map((b) => b.index);
+  const size = (i: number): number => records[i]!.bytes;
+  const name = (i: number): string => batchFileName(plan, i);
+  const whole = (i: number): Piece => ({ name: name(i), start: 0, end: size(i), gunzip: false });
   if (o.mongoexport) {
     const w = wholeFile(o);
     if (full.length === 0) return { pieces: [w.empty], gzip: o.gzip };
     const pieces: Piece[] = [w.head];
-    full.forEach((path, k) => {
+    full.forEach((i, k) => {
       if (k > 0) pieces.push(w.between);
-      pieces.push({ path, start: 0, end: Number.POSITIVE_INFINITY, gunzip: o.gzip });
+      pieces.push(o.gzip ? { name: name(i), start: 0, end: Number.POSITIVE_INFINITY, gunzip: true } : whole(i));
     });
     pieces.push(w.foot);
     return { pieces, gzip: o.gzip };
   }
   if (o.format === 'ndjson') {
     // gzip members concatenated are one gzip file: no recompression
-    return { pieces: plan.batches.map((b) => whole(batchPath(dir, plan, b.index), b.index)), gzip: false };
+    return { pieces: plan.batches.map((b) => whole(b.index)), gzip: false };
   }
   const f = framingOf(o);
   if (full.length === 0) return { pieces: [f.empty], gzip: o.gzip };
   const pieces: Piece[] = [f.open];
-  full.forEach((path, k) => {
+  full.forEach((i, k) => {
     if (k > 0) pieces.push(f.sep);
-    const end = f.close.length > 0 ? -f.close.length : Number.POSITIVE_INFINITY; // negative: that many bytes before the end
-    pieces.push({ path, start: f.open.length, end, gunzip: o.gzip });
+    pieces.push(
+      o.gzip
+        ? { name: name(i), start: f.open.length, end: f.close.length > 0 ? -f.close.length : Infinity, gunzip: true }
+        : { name: name(i), start: f.open.length, end: size(i) - f.close.length, gunzip: false },
+    );
   });
   pieces.push(f.close);
   return { pieces, gzip: o.gzip };
@@ -69,6 +84,7 @@ export function mergePlan(
  */
 export async function writePieces(
   pieces: readonly Piece[],
+  read: RangeReader,
   out: Writable,
   gzip: boolean,
   onBytes?: (bytes: number) => void,
@@ -94,7 +110,7 @@ export async function writePieces(
   };
   for (const p of pieces) {
     if (Buffer.isBuffer(p)) await put(p);
-    else await copy(p, put);
+    else await copy(p, read, put);
   }
   if (zip) {
     zip.end();
@@ -104,21 +120,22 @@ export async function writePieces(
   return bytes;
 }
 
-/** The bytes [start, end) of a file (negative end: that many bytes before its end), decompressed first if asked. */
-async function copy(p: Exclude<Piece, Buffer>, put: (chunk: Buffer) => Promise<void>): Promise<void> {
+/** The bytes [start, end) of a file, or of its decompressed bytes (negative end: held back from the end). */
+async function copy(
+  p: Exclude<Piece, Buffer>,
+  read: RangeReader,
+  put: (chunk: Buffer) => Promise<void>,
+): Promise<void> {
   if (!p.gunzip) {
-    const size = (await stat(p.path)).size;
-    const end = p.end < 0 ? size + p.end : Math.min(p.end, size);
-    if (end <= p.start) return;
-    for await (const chunk of createReadStream(p.path, { start: p.start, end: end - 1, highWaterMark: 1 << 20 }))
-      await put(chunk as Buffer);
+    if (p.end <= p.start) return;
+    for await (const chunk of await read(p.name, p.start, p.end)) await put(chunk as Buffer);
     return;
   }
   // decompressed: hold back the last |end| bytes (the closing frame) and skip the first `start`
   const hold = p.end < 0 ? -p.end : 0;
   let skip = p.start;
   let tail = Buffer.alloc(0);
-  for await (const chunk of createReadStream(p.path).pipe(createGunzip())) {
+  for await (const chunk of (await read(p.name, 0, Number.POSITIVE_INFINITY)).pipe(createGunzip())) {
     let c = Buffer.concat([tail, chunk as Buffer]);
     if (skip > 0) {
       const n = Math.min(skip, c.length);
@@ -144,7 +161,7 @@ export class StreamedMerge {
 
   constructor(
     private readonly plan: PlanFile,
-    private readonly dir: string,
+    private readonly destination: Destination,
     private readonly out: Writable,
   ) {
     this.whole = wholeFile(plan.output);
@@ -163,13 +180,8 @@ export class StreamedMerge {
       this.ready.delete(this.next);
       if (rec.docs > 0) {
         const pieces: Piece[] = [this.wrote ? this.whole.between : this.whole.head];
-        pieces.push({
-          path: batchPath(this.dir, this.plan, this.next),
-          start: 0,
-          end: Number.POSITIVE_INFINITY,
-          gunzip: false,
-        });
-        await writePieces(pieces, this.out, false);
+        pieces.push({ name: batchFileName(this.plan, this.next), start: 0, end: rec.bytes, gunzip: false });
+        await writePieces(pieces, readerOf(this.destination), this.out, false);
         this.wrote = true;
       }
       this.next++;
@@ -181,6 +193,6 @@ export class StreamedMerge {
     await this.chain;
     if (this.next !== this.plan.batches.length)
       throw new Error(`StreamedMerge: ${this.plan.batches.length - this.next} batches not written`);
-    await writePieces([this.wrote ? this.whole.foot : this.whole.empty], this.out, false);
+    await writePieces([this.wrote ? this.whole.foot : this.whole.empty], readerOf(this.destination), this.out, false);
   }
 }

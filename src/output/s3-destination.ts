@@ -317,9 +317,15 @@ export class S3Destination implements Destination {
   }
 
   /** The object's bytes, for a reader (merge, a verify that streams). */
-  async read(name: string): Promise<Readable> {
+  read(name: string): Promise<Readable> {
+    return this.readRange(name, 0, Number.POSITIVE_INFINITY);
+  }
+
+  async readRange(name: string, start: number, end: number): Promise<Readable> {
+    const whole = start === 0 && !Number.isFinite(end);
+    const range = whole ? {} : { Range: `bytes=${start}-${Number.isFinite(end) ? end - 1 : ''}` };
     const r = await this.call(this.pathOf(name), (c, s) =>
-      c.send(new s.GetObjectCommand({ Bucket: this.bucket, Key: this.key(name) })),
+      c.send(new s.GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...range })),
     );
     return r.Body as Readable;
   }

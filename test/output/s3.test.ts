@@ -3,7 +3,7 @@
 // killed mid-upload, the user's mistakes, and no credential anywhere it could leak.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -165,6 +165,24 @@ describe('extract-all --out s3://', () => {
     assert.equal((await runBin('extract-verify', ['--out', url('verify')], { env: env() })).exitCode, 0);
   });
 
+  test('--merge FILE: the batch objects as one local file, read in ranges (JSON frames dropped)', async (t) => {
+    if (skipIfNone(t)) return;
+    const tmp = await tmpDir(t);
+    const merged = join(tmp, 'all.json');
+    const r = await extractAll(
+      [...sourceArgs(tdb.name, 'c', url('merge')), '--batch-size', '120', '--merge', merged, ...FAST],
+      join(tmp, 's.json'),
+      { env: env() },
+    );
+    assert.equal(r.exitCode, 0, explain(r));
+    const out = parseOutput(await readFile(merged), 'all.json');
+    assert.deepEqual(
+      out.ids.map(Number),
+      Array.from({ length: N }, (_, i) => i),
+    );
+    assert.equal(Number(out.docs[7]!.price), 7.5);
+  });
+
   test('extract-batch --plan s3://…/plan.json runs one batch of the plan, and --skip-done skips it next time', async (t) => {
     if (skipIfNone(t)) return;
     const plan = await runBin('extract-plan', [...sourceArgs(tdb.name, 'c', url('array')), '--batch-size', '250'], {
@@ -185,7 +203,7 @@ describe('extract-all --out s3://', () => {
     assert.equal((await idsUnder('array')).length, N);
   });
 
-  test('mistakes: no such bucket (6), bad credentials (4), a prefix in use (7), --merge and --emit make: one line each', async (t) => {
+  test('mistakes: no such bucket (6), bad credentials (4), a prefix in use (7), --emit make: one line each', async (t) => {
     if (skipIfNone(t)) return;
     const lines = (s: string) => s.trim().split('\n');
     const nobucket = await runBin(
@@ -217,10 +235,6 @@ describe('extract-all --out s3://', () => {
     assert.equal(busy.exitCode, 7, busy.stderr);
     assert.match(busy.stderr, /in use by another run \(pid 1 on elsewhere/);
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'busy/.extract.lock' }));
-    const merge = await runBin('extract-all', [...sourceArgs(tdb.name, 'c', url('m')), '--merge', 'x.json'], {
-      env: env(),
-    });
-    assert.equal(merge.exitCode, 2, merge.stderr);
     const make = await runBin('extract-plan', [...sourceArgs(tdb.name, 'c', url('m')), '--emit', 'make'], {
       env: env(),
     });
@@ -238,6 +252,55 @@ describe('a batch killed mid-upload', () => {
       await coll.insertMany(
         Array.from({ length: 100 }, (_, k) => ({ _id: i + k, pad: 'z'.repeat(15_000) })) as never[],
       );
+  });
+
+  test('the store killed mid-upload and restarted: the run completes, nothing partial, nothing lost or twice', async (t) => {
+    if (skipIfNone(t)) return;
+    if (external) return t.skip('S3_ENDPOINT names a store this test cannot restart');
+    const tmp = await tmpDir(t);
+    const prefix = 'restarted';
+    const held = join(tmp, 'held');
+    const go = join(tmp, 'go');
+    const hold = join(tmp, 'hold.cjs');
+    await writeFile(
+      hold,
+      `if (process.argv.some((a) => a.endsWith('extract-batch.js') || a === 'extract-batch')) {
+  const fs = require('node:fs');
+  const proto = require(${JSON.stringify(BATCH_BUNDLE)}).FindCursor.prototype;
+  const next = proto.next;
+  let n = 0;
+  proto.next = async function () {
+    const d = await next.call(this);
+    if (++n === 700 && !fs.existsSync(${JSON.stringify(go)})) {
+      fs.writeFileSync(${JSON.stringify(held)}, '');
+      while (!fs.existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20));
+    }
+    return d;
+  };
+}
+`,
+    );
+    const run = spawnBin('extract-all', [...sourceArgs(tdb.name, 'big', url(prefix)), ...FAST, '--retries', '5'], {
+      env: { ...env(), NODE_OPTIONS: `--require ${hold}` },
+      t,
+      timeout: 90_000,
+    });
+    await waitFor(() => existsSync(held), { what: 'the batch to be mid-upload', timeout: 30_000, interval: 20 });
+    const vg = store as Store & { kill(signal?: string): Promise<void>; start(): Promise<void> };
+    await vg.kill('SIGKILL');
+    await writeFile(go, ''); // the batch goes on writing into a store that is gone
+    await new Promise((r) => setTimeout(r, 1000));
+    await vg.start();
+    const r = await run.exited;
+    assert.equal(r.exitCode, 0, r.stderr);
+    const listed = await names(prefix);
+    assert.ok(listed.includes('manifest.json'), listed.join(' '));
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+    assert.deepEqual(uploads.Uploads ?? [], [], 'no incomplete upload is left');
+    const ids = await idsUnder(prefix);
+    assert.equal(ids.length, 800);
+    assert.deepEqual(duplicates(ids), []);
+    assert.equal((await runBin('extract-verify', ['--out', url(prefix)], { env: env() })).exitCode, 0);
   });
 
   for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
@@ -272,7 +335,12 @@ proto.next = async function () {
         t,
         timeout: 60_000,
       });
-      await waitFor(() => existsSync(held), { what: 'the batch to be mid-upload', timeout: 30_000, interval: 20 });
+      await waitFor(() => existsSync(held), {
+        what: 'the batch to be mid-upload',
+        timeout: 30_000,
+        interval: 20,
+        abortIf: () => (child.child.exitCode !== null ? `extract-batch exited: ${child.stderr()}` : undefined),
+      });
       const uploads = async () =>
         (await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }))).Uploads ?? [];
       await waitFor(async () => (await uploads()).length === 1, {
