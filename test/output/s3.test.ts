@@ -5,84 +5,26 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { BATCH_BUNDLE, repoRoot, runBin, spawnBin } from '../helpers/cli.js';
+import { before, describe, test } from 'node:test';
+import { DeleteObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { BATCH_BUNDLE, runBin, spawnBin } from '../helpers/cli.js';
 import { duplicates } from '../helpers/output-dir.js';
 import { parseOutput } from '../helpers/read-output.js';
 import { explain, extractAll, FAST, sourceArgs } from '../helpers/run.js';
+import { withStore } from '../helpers/s3.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
-interface Store {
-  env: Record<string, string>;
-  secretKey: string;
-  stop(): Promise<void>;
-}
-
 const tdb = withDb('output_s3');
-const vgw = (await import(pathToFileURL(join(repoRoot, 'scripts', 'versitygw.js')).href)) as {
-  versityUnavailable(): string | undefined;
-  startVersity(): Promise<Store>;
-};
-const external = process.env.S3_ENDPOINT;
-const unavailable = external ? undefined : vgw.versityUnavailable();
-let store: Store | undefined;
-let s3: S3Client;
-const BUCKET = `mpe-${process.pid}`;
-
-before(async () => {
-  if (unavailable) return;
-  store = external
-    ? {
-        env: { AWS_ENDPOINT_URL_S3: external },
-        secretKey: process.env.AWS_SECRET_ACCESS_KEY ?? '\u0000none',
-        stop: async () => {},
-      }
-    : await vgw.startVersity();
-  s3 = new S3Client({
-    endpoint: store.env.AWS_ENDPOINT_URL_S3,
-    forcePathStyle: true,
-    region: store.env.AWS_REGION ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(store.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: store.env.AWS_ACCESS_KEY_ID, secretAccessKey: store.env.AWS_SECRET_ACCESS_KEY! } }
-      : {}),
-  });
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-after(async () => {
-  s3?.destroy();
-  await store?.stop();
-});
-
-const env = (): Record<string, string> => store!.env;
-const url = (prefix: string): string => `s3://${BUCKET}/${prefix}/`;
-
-async function names(prefix: string): Promise<string[]> {
-  const r = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
-  return (r.Contents ?? []).map((o) => o.Key!.slice(prefix.length + 1)).sort();
-}
-const text = async (key: string): Promise<string> =>
-  (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString('utf8');
-
-/** Every _id in the batch objects under the prefix. */
-async function idsUnder(prefix: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (const n of (await names(prefix)).filter((x) => x.startsWith('batch-'))) {
-    ids.push(...parseOutput(await text(`${prefix}/${n}`), n).ids.map((id) => JSON.stringify(id)));
-  }
-  return ids.sort();
-}
+const S = await withStore('output');
+const { unavailable, external } = S;
+const BUCKET = S.bucket;
+const env = (): Record<string, string> => S.store.env;
+const url = S.url;
+const names = S.names;
+const text = S.text;
+const idsUnder = S.idsUnder;
 
 const skipIfNone = (t: { skip(m: string): void }): boolean => {
   if (unavailable) t.skip(`no S3 store: ${unavailable}`);
@@ -126,7 +68,7 @@ describe('extract-all --out s3://', () => {
     const everything = [r.stderr, verify.stderr, ...(await Promise.all(listed.map((n) => text(`run/${n}`))))].join(
       '\n',
     );
-    assert.ok(!everything.includes(store!.secretKey), 'the secret key appears in the output');
+    assert.ok(!everything.includes(S.store.secretKey), 'the secret key appears in the output');
   });
 
   test('extract-verify sees an object replaced at the same size, and a truncated one; --resume redoes just those', async (t) => {
@@ -139,14 +81,14 @@ describe('extract-all --out s3://', () => {
     );
     assert.equal(r.exitCode, 0, explain(r));
     const one = await text('verify/batch-00001.json');
-    await s3.send(
+    await S.client.send(
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: 'verify/batch-00001.json',
         Body: one.replace('"pad":"x', '"pad":"y'),
       }),
     );
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'verify/batch-00003.json', Body: '[' }));
+    await S.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'verify/batch-00003.json', Body: '[' }));
     const verify = await runBin('extract-verify', ['--out', url('verify'), '--json'], { env: env() });
     assert.equal(verify.exitCode, 1, verify.stderr);
     const failed = (JSON.parse(verify.stdout) as { failed: { batch: number; reason: string }[] }).failed;
@@ -224,7 +166,7 @@ describe('extract-all --out s3://', () => {
       assert.equal(lines(wrong.stderr).length, 1, wrong.stderr);
       assert.doesNotMatch(wrong.stderr, /not-the-key/);
     }
-    await s3.send(
+    await S.client.send(
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: 'busy/.extract.lock',
@@ -234,7 +176,7 @@ describe('extract-all --out s3://', () => {
     const busy = await runBin('extract-all', [...sourceArgs(tdb.name, 'c', url('busy')), ...FAST], { env: env() });
     assert.equal(busy.exitCode, 7, busy.stderr);
     assert.match(busy.stderr, /in use by another run \(pid 1 on elsewhere/);
-    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'busy/.extract.lock' }));
+    await S.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'busy/.extract.lock' }));
     const make = await runBin('extract-plan', [...sourceArgs(tdb.name, 'c', url('m')), '--emit', 'make'], {
       env: env(),
     });
@@ -286,16 +228,15 @@ describe('a batch killed mid-upload', () => {
       timeout: 90_000,
     });
     await waitFor(() => existsSync(held), { what: 'the batch to be mid-upload', timeout: 30_000, interval: 20 });
-    const vg = store as Store & { kill(signal?: string): Promise<void>; start(): Promise<void> };
-    await vg.kill('SIGKILL');
+    await S.store.kill!('SIGKILL');
     await writeFile(go, ''); // the batch goes on writing into a store that is gone
     await new Promise((r) => setTimeout(r, 1000));
-    await vg.start();
+    await S.store.start!();
     const r = await run.exited;
     assert.equal(r.exitCode, 0, r.stderr);
     const listed = await names(prefix);
     assert.ok(listed.includes('manifest.json'), listed.join(' '));
-    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+    const uploads = await S.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }));
     assert.deepEqual(uploads.Uploads ?? [], [], 'no incomplete upload is left');
     const ids = await idsUnder(prefix);
     assert.equal(ids.length, 800);
@@ -342,7 +283,7 @@ proto.next = async function () {
         abortIf: () => (child.child.exitCode !== null ? `extract-batch exited: ${child.stderr()}` : undefined),
       });
       const uploads = async () =>
-        (await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }))).Uploads ?? [];
+        (await S.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }))).Uploads ?? [];
       await waitFor(async () => (await uploads()).length === 1, {
         what: 'a multipart upload in progress',
         timeout: 30_000,
