@@ -15,6 +15,8 @@ const BUNDLES = {
   'mpe.cjs': path.join(repoRoot, 'dist', 'src', 'cli', 'entry.js'),
   'batch.cjs': path.join(repoRoot, 'dist', 'src', 'cli', 'entry-batch.js'),
 };
+// The AWS SDK as the S3 destination uses it: loaded by the commands (from beside their bundle) only to write to S3.
+const S3_BUNDLE = { 's3.cjs': path.join(repoRoot, 'dist', 'src', 'output', 's3-sdk.js') };
 
 // The driver's optional add-ons: loaded only when a user's URI asks for them (Kerberos, compression, CSFLE,
 // AWS/GCP auth, SOCKS proxy); resolved from node_modules at run time, like the unbundled driver does.
@@ -27,8 +29,8 @@ const optional = [
   'gcp-metadata',
   'socks',
   '@mongodb-js/snappy',
-  // the S3 destination's SDK (a few MB): required from node_modules by the processes that write to S3 only, so a
-  // local batch loads exactly what it did before
+  // the S3 destination's SDK: in s3.cjs, loaded by the processes that write to S3 only (a local batch loads
+  // exactly what it did before)
   '@aws-sdk/client-s3',
   '@aws-sdk/lib-storage',
 ];
@@ -106,16 +108,18 @@ module.exports = new Proxy({}, {
 };
 
 /** Bundle one entry point into one CommonJS file, as every command is bundled (bench/ bundles its driver floor so). */
-export async function bundle(entry, outfile) {
+export async function bundle(entry, outfile, { sdk = false } = {}) {
   await build({
-    plugins: [lazy, lazyBuiltins],
+    plugins: sdk ? [] : [lazy, lazyBuiltins],
+    // the SDK's ES modules, so that only what s3-sdk.ts names is kept
+    ...(sdk ? { mainFields: ['module', 'main'], minifyIdentifiers: true } : {}),
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: optional,
+    external: sdk ? [] : optional,
     // ESM sources read import.meta.url; in the CommonJS bundle it is the bundle's own URL
     banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
     define: { 'import.meta.url': '__bundle_url' },
@@ -129,9 +133,9 @@ export async function bundle(entry, outfile) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  for (const [name, entry] of Object.entries(BUNDLES)) {
+  for (const [name, entry] of [...Object.entries(BUNDLES), ...Object.entries(S3_BUNDLE)]) {
     const outfile = path.join(repoRoot, 'dist', 'bundle', name);
-    await bundle(entry, outfile);
+    await bundle(entry, outfile, { sdk: name in S3_BUNDLE });
     console.error(`bundle: ${path.relative(repoRoot, outfile)} (${(fs.statSync(outfile).size / 1e6).toFixed(1)} MB)`);
   }
 }

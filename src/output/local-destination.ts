@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { access, constants, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { ExtractError, outputError } from '../errors.js';
 import type { PlanFile } from '../plan/model.js';
 import { openAtomic, removeStaleTemps, writeFileAtomic } from './atomic-file.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { fileURLToPath } from 'node:url';
 import { ExtractError } from '../errors.js';
 import { pidAlive } from '../pid.js';
 import type { PlanFile } from '../plan/model.js';
@@ -36,21 +36,28 @@ export function parseS3(location: string): { bucket: string; prefix: string } {
 }
 
 /**
- * Parts of a batch's multipart upload: what a child holds in memory is about PART_BYTES × QUEUE. A batch object can
- * have 10,000 parts, so at most 80 GB (choose --batch-size or --batches below that).
+ * Parts of a batch's multipart upload: what a child holds in memory is about PART_BYTES × (QUEUE + 1). A batch
+ * object can have 10,000 parts, so at most 50 GB (choose --batch-size or --batches below that). S3's smallest part.
  */
-const PART_BYTES = 8 * 1024 * 1024;
-const QUEUE = 2;
+const PART_BYTES = 5 * 1024 * 1024;
+const QUEUE = 1;
+const SLICE = 1 << 20;
 
-type Sdk = typeof import('@aws-sdk/client-s3');
-type Storage = typeof import('@aws-sdk/lib-storage');
+type Sdk = typeof import('./s3-sdk.js');
 /**
- * The SDK loads only in processes that write to S3: a local export never pays for it. Required from node_modules
- * (the bundles leave it out), by the bundle's own require, or by one made here when running unbundled.
+ * The SDK loads only in processes that write to S3: a local export never pays for it. A command runs from a bundle
+ * (dist/bundle/*.cjs), beside which scripts/bundle.js puts s3.cjs: only what s3-sdk.ts names, tree-shaken (~0.4 MB;
+ * loading it costs ~5 MiB and ~25 ms less than the SDK's own files). Unbundled (the unit tests), the SDK's packages.
  */
-const requireHere: NodeJS.Require = typeof require === 'function' ? require : createRequire(import.meta.url);
-const sdk = async (): Promise<Sdk> => requireHere('@aws-sdk/client-s3') as Sdk;
-const storage = async (): Promise<Storage> => requireHere('@aws-sdk/lib-storage') as Storage;
+const here = fileURLToPath(import.meta.url);
+const requireHere = createRequire(here);
+let loaded: Sdk | undefined;
+const sdk = async (): Promise<Sdk> => {
+  loaded ??= here.endsWith('.cjs')
+    ? (requireHere('./s3.cjs') as Sdk)
+    : ({ ...requireHere('@aws-sdk/client-s3'), ...requireHere('@aws-sdk/lib-storage') } as Sdk);
+  return loaded;
+};
 
 /**
  * An export under an S3 prefix. Objects appear whole or not at all (a PutObject, or a multipart upload completed
@@ -62,7 +69,7 @@ export class S3Destination implements Destination {
   readonly location: string;
   readonly bucket: string;
   readonly prefix: string;
-  private clientMade: Promise<S3Client> | undefined;
+  private clientMade: Promise<InstanceType<Sdk['S3Client']>> | undefined;
 
   constructor(location: string) {
     const { bucket, prefix } = parseS3(location);
@@ -79,7 +86,7 @@ export class S3Destination implements Destination {
     return `${this.prefix}${name}`;
   }
 
-  private client(): Promise<S3Client> {
+  private client(): Promise<InstanceType<Sdk['S3Client']>> {
     this.clientMade ??= sdk().then((s) => {
       // the pinned SDK warns on Node 20 that later releases need Node 22: the README says so, once, not every child
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -89,13 +96,15 @@ export class S3Destination implements Destination {
         forcePathStyle: Boolean(endpoint),
         // throttling (SlowDown, 503) and dropped connections: the SDK's backoff, a few more times than its default
         maxAttempts: 6,
+        // checksums where we ask for them (SHA-256), not an extra CRC32 over every part
+        requestChecksumCalculation: 'WHEN_REQUIRED',
       });
     });
     return this.clientMade;
   }
 
   /** Run one S3 call; its failure becomes one line with an exit code. */
-  private async call<T>(what: string, f: (c: S3Client, s: Sdk) => Promise<T>): Promise<T> {
+  private async call<T>(what: string, f: (c: InstanceType<Sdk['S3Client']>, s: Sdk) => Promise<T>): Promise<T> {
     const [c, s] = await Promise.all([this.client(), sdk()]);
     try {
       return await f(c, s);
@@ -212,13 +221,21 @@ export class S3Destination implements Destination {
 
   async openBatch(plan: PlanFile, index: number): Promise<BatchWriter> {
     const name = batchFileName(plan, index);
-    const [c, { Upload }] = await Promise.all([this.client(), storage()]);
+    const [c, { Upload }] = await Promise.all([this.client(), sdk()]);
     // a record of an earlier run of this batch no longer vouches for the object this run replaces
     await this.delete(recordFileName(plan, index));
-    const body = new PassThrough({ highWaterMark: 1 << 20 });
+    // The writer writes into `input`; the upload reads it in slices of SLICE bytes (views, not copies), one at a
+    // time. A 15 MB document is one chunk: whole, lib-storage would copy it into a part buffer with what came before
+    // (Buffer.concat); in slices it copies part-sized runs only, and the document's buffer goes once sent.
+    const input = new PassThrough({ highWaterMark: SLICE });
+    const slices = async function* () {
+      for await (const chunk of input as AsyncIterable<Buffer>)
+        for (let at = 0; at < chunk.length; at += SLICE) yield chunk.subarray(at, at + SLICE);
+    };
+    const body = Readable.from(slices(), { objectMode: false, highWaterMark: SLICE });
     const upload = new Upload({
       client: c,
-      params: { Bucket: this.bucket, Key: this.key(name), Body: body, ChecksumAlgorithm: 'SHA256' },
+      params: { Bucket: this.bucket, Key: this.key(name), Body: body },
       partSize: PART_BYTES,
       queueSize: QUEUE,
       leavePartsOnError: false,
@@ -228,6 +245,7 @@ export class S3Destination implements Destination {
     let aborted: Promise<void> | undefined;
     const abort = (): Promise<void> => {
       aborted ??= (async () => {
+        input.destroy();
         body.destroy();
         await upload.abort().catch(() => {});
         // lib-storage aborts the multipart upload only once its part uploads have wound down; a process that is
@@ -244,10 +262,10 @@ export class S3Destination implements Destination {
     };
     // the multipart upload fails: the writer's stream fails with it, so the batch stops reading
     done.catch((err: unknown) => {
-      if (!aborted) body.destroy(s3Error(err, this.pathOf(name), this.bucket));
+      if (!aborted) input.destroy(s3Error(err, this.pathOf(name), this.bucket));
     });
     return {
-      stream: body,
+      stream: input,
       publish: async (record) => {
         let etag: string | undefined;
         try {

@@ -307,3 +307,55 @@ proto.next = async function () {
     });
   }
 });
+
+describe('memory: a batch into S3 holds about what the same batch into a directory holds', () => {
+  before(async () => {
+    if (unavailable) return;
+    // 16 KB documents (~13 MB, a multipart upload) and documents of ~15 MB (near BSON's 16 MiB limit)
+    const small = tdb.db.collection('kb16');
+    for (let i = 0; i < 800; i += 100)
+      await small.insertMany(
+        Array.from({ length: 100 }, (_, k) => ({ _id: i + k, pad: 'k'.repeat(16_000) })) as never[],
+      );
+    const huge = tdb.db.collection('mb16');
+    for (let i = 0; i < 3; i++) await huge.insertOne({ _id: i, pad: String(i).repeat(15_000_000) } as never);
+  });
+
+  for (const [coll, what] of [
+    ['kb16', '16 KB documents'],
+    ['mb16', 'documents of 15 MB'],
+  ] as const) {
+    test(`${what}: peak RSS into S3 within 32 MiB of the same batch into a directory`, async (t) => {
+      if (skipIfNone(t)) return;
+      const tmp = await tmpDir(t);
+      const hwm = join(tmp, 'hwm');
+      const probe = join(tmp, 'hwm.cjs');
+      await writeFile(
+        probe,
+        `process.on('exit', () => {
+  const fs = require('node:fs');
+  const m = /VmHWM:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  if (process.argv.some((a) => a.endsWith('extract-batch.js'))) fs.writeFileSync(${JSON.stringify(hwm)}, m ? m[1] : '0');
+});
+`,
+      );
+      const peak: Record<string, number> = {};
+      for (const [where, out] of [
+        ['dir', join(tmp, 'out')],
+        ['s3', url(`mem-${coll}`)],
+      ] as const) {
+        const plan = await runBin('extract-plan', [...sourceArgs(tdb.name, coll, out), '--quiet'], { env: env() });
+        assert.equal(plan.exitCode, 0, plan.stderr);
+        const planFile = where === 's3' ? `${out}plan.json` : join(out, 'plan.json');
+        const b = await runBin('extract-batch', ['--plan', planFile, '--batch', '0'], {
+          env: { ...env(), NODE_OPTIONS: `--require ${probe}` },
+          timeout: 120_000,
+        });
+        assert.equal(b.exitCode, 0, b.stderr);
+        peak[where] = Number(await readFile(hwm, 'utf8')) / 1024;
+      }
+      t.diagnostic(`peak RSS (VmHWM): directory ${peak.dir!.toFixed(0)} MiB, S3 ${peak.s3!.toFixed(0)} MiB`);
+      assert.ok(peak.s3! <= peak.dir! + 32, `S3 ${peak.s3} MiB vs directory ${peak.dir} MiB`);
+    });
+  }
+});
