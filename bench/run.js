@@ -18,7 +18,7 @@
 //   mpe-export      mongoexport's own command line (the same arguments, --jsonArray -o FILE): one file, like it
 // plus, at least once each, canonical EJSON (mongoexport and extract-all), --gzip and --merge FILE (extract-all; the
 // merge's own seconds from its summary), mpe-export in two batches, and CSV of the same 13 columns (nested fields,
-// an array index) by mongoexport and by mpe-export.
+// an array index) by mongoexport and by mpe-export, and extract-all into S3 (versitygw on loopback, when built).
 // Every run is checked: the documents in its output are counted and their _ids checksummed against the dataset.
 //
 // Results: bench/results/latest.json and latest.md (also printed).
@@ -241,6 +241,8 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
         );
         list.push(eaContender(ctx, ds, env, n, null, ['--gzip'], { ejson: 'relaxed', gzip: true, extra: true }));
         list.push(eaContender(ctx, ds, env, n, null, [], { ejson: 'relaxed', gzip: false, extra: true, merge: true }));
+        if (ctx.s3)
+          list.push(eaContender(ctx, ds, env, n, null, [], { ejson: 'relaxed', gzip: false, extra: true, s3: true }));
       }
     }
   }
@@ -316,9 +318,9 @@ function csvContender(ctx, ds, env, tool) {
   };
 }
 
-function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false, merge = false }) {
+function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false, merge = false, s3 = false }) {
   const label = c === null ? 'default' : `c${c}`;
-  const variant = ejson === 'canonical' ? ' canonical' : gzip ? ' gzip' : merge ? ' --merge' : '';
+  const variant = ejson === 'canonical' ? ' canonical' : gzip ? ' gzip' : merge ? ' --merge' : s3 ? ' s3' : '';
   return {
     dataset: ds.name,
     docs: ds.docs,
@@ -331,6 +333,7 @@ function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false, me
     gzip,
     extra,
     merge,
+    s3,
     make: (out) => ({
       cmd: n.bin,
       args: [
@@ -340,15 +343,16 @@ function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false, me
         '--collection',
         ds.collection,
         '--out',
-        out,
+        // into versitygw on loopback, whose objects are plain files under its directory: verified there
+        s3 ? `s3://${ctx.s3.bucket}/${path.basename(out)}/` : out,
         '--quiet',
         '--summary',
         `${out}.summary.json`,
         ...(merge ? ['--merge', `${out}.json`] : []),
         ...flags,
       ],
-      env,
-      out: merge ? `${out}.json` : out,
+      env: s3 ? { ...env, ...ctx.s3.env } : env,
+      out: merge ? `${out}.json` : s3 ? path.join(ctx.s3.data, ctx.s3.bucket, path.basename(out)) : out,
       summary: `${out}.summary.json`,
     }),
   };
@@ -423,6 +427,7 @@ async function runOnce(ctx, k, roundNo) {
   rmrf(`${outBase}.json`);
   rmrf(`${outBase}.csv`);
   rmrf(`${outBase}.summary.json`);
+  if (k.s3) rmrf(job.out);
   return sample;
 }
 
@@ -486,6 +491,7 @@ function summarize(k, samples) {
     peakRssMiB: median(good.map((s) => s.peakRssMiB)),
     childPeakRssMiB: median(good.map((s) => s.childPeakRssMiB)),
     planningSeconds: round(median(good.map((s) => s.planningSeconds)), 3),
+    ...(k.s3 ? { s3: true } : {}),
     ...(k.merge ? { merge: true, mergeSeconds: round(median(good.map((s) => s.mergeSeconds)), 3) } : {}),
     ...(k.csv ? { csv: true } : {}),
     wallSpread: walls.length > 1 ? round((Math.max(...walls) - Math.min(...walls)) / wall, 3) : null,
@@ -817,8 +823,30 @@ async function main() {
   ctx.uri = server.uri;
   ctx.serverPid = server.pid;
   log(`server: ${server.kind}${server.pid ? `, pid ${server.pid}` : ''}`);
+  // S3: versitygw on loopback (scripts/versitygw.js), when it is built
+  try {
+    const vgw = await import('../scripts/versitygw.js');
+    const why = vgw.versityUnavailable();
+    if (why) throw new Error(why);
+    const store = await vgw.startVersity();
+    const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({
+      endpoint: store.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: store.accessKey, secretAccessKey: store.secretKey },
+    });
+    await client.send(new CreateBucketCommand({ Bucket: 'bench' }));
+    client.destroy();
+    ctx.s3 = { bucket: 'bench', env: store.env, data: store.data, stop: () => store.stop() };
+    log(`S3: versitygw on ${store.endpoint}`);
+  } catch (err) {
+    unavailable.push({ what: 'S3 (versitygw)', why: err.message });
+    log(`S3 not available: ${err.message}`);
+  }
   const cleanup = async () => {
     await server.stop().catch(() => {});
+    await ctx.s3?.stop().catch(() => {});
   };
   process.once('SIGINT', () => cleanup().finally(() => process.exit(130)));
   process.once('SIGTERM', () => cleanup().finally(() => process.exit(143)));

@@ -35,7 +35,14 @@ function mainRuns(res) {
     name,
     me: find((r) => r.tool === 'mongoexport' && r.ejson === 'relaxed'),
     ea: find(
-      (r) => r.tool === 'extract-all' && r.defaults && r.node === n20 && r.ejson === 'relaxed' && !r.gzip && !r.merge,
+      (r) =>
+        r.tool === 'extract-all' &&
+        r.defaults &&
+        r.node === n20 &&
+        r.ejson === 'relaxed' &&
+        !r.gzip &&
+        !r.merge &&
+        !r.s3,
     ),
     ea22: n22
       ? find(
@@ -44,6 +51,7 @@ function mainRuns(res) {
         )
       : null,
     eaMerge: find((r) => r.tool === 'extract-all' && r.merge && r.node === n20),
+    eaS3: find((r) => r.tool === 'extract-all' && r.s3 && r.node === n20),
     mpe: find((r) => r.tool === 'mpe-export' && r.defaults),
     mpe2: find((r) => r.tool === 'mpe-export' && !r.defaults && !r.csv),
     meCsv: find((r) => r.tool === 'mongoexport' && r.csv),
@@ -78,7 +86,7 @@ function target(id, text, { value, limit, cmp, unit = '', detail = '', why = nul
 }
 
 export function computeTargets(res) {
-  const { name, me, ea, ea22, eaOne, eaMerge, mpe, mpe2, meCsv, mpeCsv } = mainRuns(res);
+  const { name, me, ea, ea22, eaOne, eaMerge, eaS3, mpe, mpe2, meCsv, mpeCsv } = mainRuns(res);
   const out = [];
   const bothOk = me?.ok && ea?.ok;
   const why = !me
@@ -242,11 +250,26 @@ merge into one file (extract-all --merge): ${fmt(merge.mergeSeconds, 3)} s for $
         : '',
     }),
   );
+  // issue 15: the S3 destination (versitygw on loopback) against the local directory, same data, same run
+  const s3Ok = ea?.ok && eaS3?.ok;
+  out.push(
+    target('s3-docs-per-second', 'docs/s, extract-all into S3 ÷ into a local directory', {
+      value: s3Ok ? eaS3.docsPerSecond / ea.docsPerSecond : null,
+      limit: 0.8,
+      cmp: '>=',
+      why: !eaS3
+        ? 'the S3 contender did not run (versitygw not built: node scripts/versitygw.js install)'
+        : 'a contender failed',
+      detail: s3Ok
+        ? `${int(eaS3.docsPerSecond)} vs ${int(ea.docsPerSecond)} docs/s; CPU ${fmt(eaS3.cpuMicrosPerDoc, 0)} vs ${fmt(ea.cpuMicrosPerDoc, 0)} µs/doc (the tool's processes; versitygw's own CPU not counted); child peak RSS ${fmt(eaS3.childPeakRssMiB, 0)} vs ${fmt(ea.childPeakRssMiB, 0)} MiB`
+        : '',
+    }),
+  );
   return out;
 }
 
 export function targetsBlock(targets) {
-  const lines = ['TARGETS (issue 4 §5 and issue 13; main dataset, Node 20 unless said, same run)'];
+  const lines = ['TARGETS (issue 4 §5, issues 13 and 15; main dataset, Node 20 unless said, same run)'];
   for (const t of targets) {
     const cmp = `${t.cmp === '>=' ? '≥' : '≤'} ${t.limit}`;
     const val = t.value === null ? '' : `${fmt(t.value, t.id.startsWith('rss') ? 1 : 2)}`;
