@@ -59,6 +59,18 @@ async function plan(
     // Metadata only: the count for planning decisions (on FerretDB estimatedDocumentCount reads every document)
     const stats = kind === 'view' ? {} : await collectionStats(coll);
     const p: Planning = { client, req, coll, started, notes: [], avgDocBytes: stats.avgDocBytes };
+    if (req.batchBytes !== undefined && kind !== 'view') {
+      // --batch-bytes: documents per batch from the average BSON size (the metadata's, else measured on a sample)
+      const avg = stats.avgDocBytes ?? (await sampledDocBytes(coll));
+      if (avg) {
+        const batchSize = Math.max(1, Math.floor(req.batchBytes / avg));
+        p.avgDocBytes = avg;
+        p.req = req = { ...req, batchSize };
+        p.notes.push(
+          `--batch-bytes ${req.batchBytes}: documents average ${avg} B of BSON${stats.avgDocBytes ? '' : ' (measured on up to 1,000 documents)'}, so ${batchSize} documents per batch`,
+        );
+      }
+    }
     if (kind === 'view') {
       const n = await coll.countDocuments(req.query ?? {});
       return single(p, n, undefined, 'a view has no _id index to split: one batch');
@@ -292,6 +304,17 @@ async function countMatching(p: Planning, atClusterTime: unknown): Promise<numbe
  * read). Empty where $collStats is not allowed (missing privileges, some collection kinds): the caller falls
  * back to estimatedDocumentCount, which on FerretDB reads every document.
  */
+/** The average BSON size of up to 1,000 documents, read as they are stored; undefined for an empty collection. */
+async function sampledDocBytes(coll: Collection): Promise<number | undefined> {
+  let n = 0;
+  let bytes = 0;
+  for await (const raw of coll.find({}, { raw: true, limit: 1000, batchSize: 1000, ...EXACT_READ })) {
+    n++;
+    bytes += (raw as unknown as Uint8Array).byteLength;
+  }
+  return n > 0 ? Math.round(bytes / n) : undefined;
+}
+
 export async function collectionStats(coll: Collection): Promise<CollectionStats> {
   try {
     return sumCollStats(await coll.aggregate([{ $collStats: { storageStats: {} } }]).toArray());

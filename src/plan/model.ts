@@ -55,6 +55,8 @@ export type PlanMethodName = 'auto' | 'scan' | 'sample';
 export interface PlanRequest extends Selection {
   batchSize?: number | undefined;
   batches?: number | undefined;
+  /** About this many bytes of BSON per batch: the documents per batch follow from the average document size. */
+  batchBytes?: number | undefined;
   method: PlanMethodName;
   /** Read every batch at one cluster time (MongoDB replica sets and sharded clusters). */
   snapshot?: boolean;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
 import {
+  bytesOption,
   intOption,
   nonEmpty,
   parseEjson,
@@ -191,5 +192,21 @@ describe('secondsOption and nonEmpty', () => {
     assert.equal(nonEmpty('db', 'x'), 'x');
     for (const bad of ['', undefined, 5, 'a\0b'])
       assert.throws(() => nonEmpty('db', bad), usageError('db'), JSON.stringify(bad));
+  });
+});
+
+describe('bytesOption (--batch-bytes)', () => {
+  test('a number with an optional unit: kB, MB, GB in powers of 1000, KiB, MiB, GiB in powers of 1024', () => {
+    assert.equal(bytesOption('batch-bytes', '500000'), 500_000);
+    assert.equal(bytesOption('batch-bytes', '256MB'), 256_000_000);
+    assert.equal(bytesOption('batch-bytes', '256mb'), 256_000_000);
+    assert.equal(bytesOption('batch-bytes', '1.5GiB'), 1.5 * 2 ** 30);
+    assert.equal(bytesOption('batch-bytes', '64 KiB'), 65_536);
+    assert.equal(bytesOption('batch-bytes', '2kB'), 2000);
+    assert.equal(bytesOption('batch-bytes', undefined), undefined);
+  });
+  test('anything else is a usage error naming the option', () => {
+    for (const bad of ['', 'MB', '256 XB', '-1MB', '0', '1e6', 'ten'])
+      assert.throws(() => bytesOption('batch-bytes', bad), usageError('batch-bytes'), bad);
   });
 });

@@ -1,7 +1,17 @@
 import { usage } from '../../errors.js';
 import { DEFAULT_BATCH_SIZE, type PlanMethodName, type PlanRequest, type Selection } from '../../plan/model.js';
 import type { OptionSpecs } from './declare.js';
-import { choice, FORMATS, intOption, MODES, parseFields, parseOutput, parseQuery, required } from './values.js';
+import {
+  bytesOption,
+  choice,
+  FORMATS,
+  intOption,
+  MODES,
+  parseFields,
+  parseOutput,
+  parseQuery,
+  required,
+} from './values.js';
 
 /** What is read. */
 export const SOURCE = {
@@ -42,6 +52,11 @@ export const PLANNING = {
     kind: 'number',
     describe: 'About this many batches instead of --batch-size (one more per extra _id type)',
   },
+  'batch-bytes': {
+    kind: 'string',
+    describe:
+      'About this much BSON per batch instead of --batch-size, e.g. 256MB (the average document size sets the documents per batch)',
+  },
   'plan-method': {
     kind: 'string',
     describe: 'How batch bounds are found: scan walks the _id index, sample uses $sample (MongoDB only)',
@@ -81,11 +96,18 @@ export function selection(a: Record<string, unknown>): Selection {
 export function planRequest(a: Record<string, unknown>): PlanRequest {
   const batchSize = intOption('batch-size', a['batch-size'], 1);
   const batches = intOption('batches', a.batches, 1);
-  if (batchSize !== undefined && batches !== undefined) throw usage('--batch-size and --batches conflict: give one');
+  const batchBytes = bytesOption('batch-bytes', a['batch-bytes']);
+  const given = [
+    batchSize !== undefined && '--batch-size',
+    batches !== undefined && '--batches',
+    batchBytes !== undefined && '--batch-bytes',
+  ].filter(Boolean);
+  if (given.length > 1) throw usage(`${given.join(' and ')} conflict: give one`);
   return {
     ...selection(a),
     batchSize,
     batches,
+    ...(batchBytes !== undefined ? { batchBytes } : {}),
     method: choice('plan-method', a['plan-method'], METHODS),
     snapshot: Boolean(a.snapshot),
   };

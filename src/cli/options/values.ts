@@ -81,6 +81,32 @@ export function intOption(
   return n;
 }
 
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** A size in bytes: a number with an optional unit (`256MB`, `1.5GiB`, `500000`); kB, MB, GB are powers of 1000. */
+export function bytesOption(option: string, value: unknown, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(value));
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  const n = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min)
+    throw usage(
+      `--${option}: expected a size such as 256MB or 1GiB (kB, MB, GB: powers of 1000; KiB, MiB, GiB: of 1024), got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
 /** Seconds > 0 (fractions allowed). */
 export function secondsOption(option: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
