@@ -244,6 +244,18 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
         if (ctx.s3)
           list.push(eaContender(ctx, ds, env, n, null, [], { ejson: 'relaxed', gzip: false, extra: true, s3: true }));
       }
+      if (extras && n.tag) {
+        // zstd needs Node 22.15+: zstd and gzip side by side on Node 22 (CPU per document, size)
+        list.push(eaContender(ctx, ds, env, n, null, ['--gzip'], { ejson: 'relaxed', gzip: true, extra: true }));
+        list.push(
+          eaContender(ctx, ds, env, n, null, ['--compress', 'zstd'], {
+            ejson: 'relaxed',
+            gzip: false,
+            extra: true,
+            zstd: true,
+          }),
+        );
+      }
     }
   }
   return list;
@@ -318,9 +330,18 @@ function csvContender(ctx, ds, env, tool) {
   };
 }
 
-function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false, merge = false, s3 = false }) {
+function eaContender(
+  ctx,
+  ds,
+  env,
+  n,
+  c,
+  flags,
+  { ejson, gzip, extra = false, merge = false, s3 = false, zstd = false },
+) {
   const label = c === null ? 'default' : `c${c}`;
-  const variant = ejson === 'canonical' ? ' canonical' : gzip ? ' gzip' : merge ? ' --merge' : s3 ? ' s3' : '';
+  const variant =
+    ejson === 'canonical' ? ' canonical' : gzip ? ' gzip' : zstd ? ' zstd' : merge ? ' --merge' : s3 ? ' s3' : '';
   return {
     dataset: ds.name,
     docs: ds.docs,
@@ -334,6 +355,7 @@ function eaContender(ctx, ds, env, n, c, flags, { ejson, gzip, extra = false, me
     extra,
     merge,
     s3,
+    zstd,
     make: (out) => ({
       cmd: n.bin,
       args: [
@@ -492,6 +514,7 @@ function summarize(k, samples) {
     childPeakRssMiB: median(good.map((s) => s.childPeakRssMiB)),
     planningSeconds: round(median(good.map((s) => s.planningSeconds)), 3),
     ...(k.s3 ? { s3: true } : {}),
+    ...(k.zstd ? { zstd: true } : {}),
     ...(k.merge ? { merge: true, mergeSeconds: round(median(good.map((s) => s.mergeSeconds)), 3) } : {}),
     ...(k.csv ? { csv: true } : {}),
     wallSpread: walls.length > 1 ? round((Math.max(...walls) - Math.min(...walls)) / wall, 3) : null,

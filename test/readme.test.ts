@@ -89,8 +89,12 @@ test('the exit-code table is the program’s: every code, and no other', async (
 test('the batch-* glob and the file names in the README are the names the program writes', () => {
   const glob = /^batch-.*$/; // the README's `batch-*`
   for (const format of ['json', 'ndjson', 'csv'] as const) {
-    for (const gzip of [false, true]) {
-      const name = batchFileName({ batches: [], output: { format, gzip } } as never, 7);
+    for (const [gzip, zstd] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ]) {
+      const name = batchFileName({ batches: [], output: { format, gzip, ...(zstd ? { zstd } : {}) } } as never, 7);
       assert.match(name, DATA_FILE);
       assert.match(name, glob);
       const ext = name.slice(name.indexOf('.'));

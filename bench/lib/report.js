@@ -52,6 +52,8 @@ function mainRuns(res) {
       : null,
     eaMerge: find((r) => r.tool === 'extract-all' && r.merge && r.node === n20),
     eaS3: find((r) => r.tool === 'extract-all' && r.s3 && r.node === n20),
+    gz22: n22 ? find((r) => r.tool === 'extract-all' && r.gzip && r.node === n22) : null,
+    zstd22: n22 ? find((r) => r.tool === 'extract-all' && r.zstd && r.node === n22) : null,
     mpe: find((r) => r.tool === 'mpe-export' && r.defaults),
     mpe2: find((r) => r.tool === 'mpe-export' && !r.defaults && !r.csv),
     meCsv: find((r) => r.tool === 'mongoexport' && r.csv),
@@ -86,7 +88,7 @@ function target(id, text, { value, limit, cmp, unit = '', detail = '', why = nul
 }
 
 export function computeTargets(res) {
-  const { name, me, ea, ea22, eaOne, eaMerge, eaS3, mpe, mpe2, meCsv, mpeCsv } = mainRuns(res);
+  const { name, me, ea, ea22, eaOne, eaMerge, eaS3, gz22, zstd22, mpe, mpe2, meCsv, mpeCsv } = mainRuns(res);
   const out = [];
   const bothOk = me?.ok && ea?.ok;
   const why = !me
@@ -262,6 +264,19 @@ merge into one file (extract-all --merge): ${fmt(merge.mergeSeconds, 3)} s for $
         : 'a contender failed',
       detail: s3Ok
         ? `${int(eaS3.docsPerSecond)} vs ${int(ea.docsPerSecond)} docs/s; CPU ${fmt(eaS3.cpuMicrosPerDoc, 0)} vs ${fmt(ea.cpuMicrosPerDoc, 0)} µs/doc (the tool's processes; versitygw's own CPU not counted); child peak RSS ${fmt(eaS3.childPeakRssMiB, 0)} vs ${fmt(ea.childPeakRssMiB, 0)} MiB`
+        : '',
+    }),
+  );
+  // issue 15: --compress zstd beside --gzip (Node 22): no limit set, reported for the README
+  const zOk = gz22?.ok && zstd22?.ok;
+  out.push(
+    target('zstd-vs-gzip', 'CPU/doc, --compress zstd ÷ --gzip (Node 22; reported, no limit)', {
+      value: zOk ? zstd22.cpuMicrosPerDoc / gz22.cpuMicrosPerDoc : null,
+      limit: Number.POSITIVE_INFINITY,
+      cmp: '<=',
+      why: !zstd22 ? 'zstd needs Node 22.15+: not run' : 'a contender failed',
+      detail: zOk
+        ? `${fmt(zstd22.cpuMicrosPerDoc, 0)} vs ${fmt(gz22.cpuMicrosPerDoc, 0)} µs/doc; output ${fmt(zstd22.outputBytes / 1e6, 1)} vs ${fmt(gz22.outputBytes / 1e6, 1)} MB (zstd ÷ gzip ${fmt(zstd22.outputBytes / gz22.outputBytes)}); ${int(zstd22.docsPerSecond)} vs ${int(gz22.docsPerSecond)} docs/s`
         : '',
     }),
   );

@@ -7,7 +7,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
+import zlib, { createGunzip } from 'node:zlib';
 import { idChecksum } from '../generate.js';
 
 const PATTERN = Buffer.from('{"_id":{"$oid":"');
@@ -45,7 +45,7 @@ async function scan(stream, sum) {
   return { docs, bytes };
 }
 
-/** Count documents and checksum _ids over files (gzip by extension). */
+/** Count documents and checksum _ids over files (gzip or zstd by extension). */
 export async function verifyFiles(files) {
   const sum = idChecksum();
   let docs = 0;
@@ -53,7 +53,11 @@ export async function verifyFiles(files) {
   for (const f of files) {
     fileBytes += fs.statSync(f).size;
     const raw = fs.createReadStream(f, { highWaterMark: 1 << 20 });
-    const stream = f.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+    const stream = f.endsWith('.gz')
+      ? raw.pipe(createGunzip())
+      : f.endsWith('.zst')
+        ? raw.pipe(zlib.createZstdDecompress())
+        : raw;
     const r = await scan(stream, sum);
     docs += r.docs;
   }
@@ -87,7 +91,7 @@ export async function verifyCsv(file) {
 export function batchFiles(dir) {
   return fs
     .readdirSync(dir)
-    .filter((n) => /^batch-\d+\.(json|ndjson)(\.gz)?$/.test(n))
+    .filter((n) => /^batch-\d+\.(json|ndjson)(\.gz|\.zst)?$/.test(n))
     .sort()
     .map((n) => path.join(dir, n));
 }

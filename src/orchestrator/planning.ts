@@ -95,7 +95,8 @@ function resumeDiff(plan: PlanFile, req: PlanRequest, given: ReadonlySet<string>
     output: {
       format: given.has('format') ? req.output.format : plan.output.format,
       ejson: given.has('ejson') ? req.output.ejson : plan.output.ejson,
-      gzip: given.has('gzip') ? req.output.gzip : plan.output.gzip,
+      gzip: given.has('gzip') || given.has('compress') ? req.output.gzip : plan.output.gzip,
+      ...((given.has('gzip') || given.has('compress') ? req.output.zstd : plan.output.zstd) ? { zstd: true } : {}),
       ...((given.has('strict-utf8') ? req.output.strictUtf8 : plan.output.strictUtf8) ? { strictUtf8: true } : {}),
       ...(plan.output.longs ? { longs: plan.output.longs } : {}),
       // CSV's columns are --fields; the layout (mpe-export's framing and order) is named by every mpe-export call

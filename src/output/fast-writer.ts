@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { WriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { BSON, type Document } from 'mongodb';
 import { ExtractError } from '../errors.js';
 import type { OutputOptions } from '../plan/model.js';
 import { HashCounter } from './atomic-file.js';
+import { compressionOf, compressor } from './compression.js';
 import { type Framing, framingOf, indentJson } from './framing.js';
 import { decimal128Text } from './go-format.js';
 import { csvFields, csvRow } from './raw-csv.js';
@@ -78,7 +78,7 @@ class ChunkPool {
 class FastSink implements DocSink {
   readonly done: Promise<void>;
   private readonly counter = new HashCounter();
-  private readonly gzip: ReturnType<typeof createGzip> | undefined;
+  private readonly gzip: Transform | undefined;
   private readonly head: Writable;
   private readonly framing: Framing;
   private readonly encode: (bson: Uint8Array, t: EjsonTarget) => void;
@@ -89,7 +89,8 @@ class FastSink implements DocSink {
   constructor(dest: Writable, output: OutputOptions, framing?: Framing) {
     this.framing = framing ?? framingOf(output);
     this.encode = encoderFor(output);
-    this.gzip = output.gzip ? createGzip({ level: 6 }) : undefined;
+    const c = compressionOf(output);
+    this.gzip = c ? compressor(c) : undefined;
     this.head = this.gzip ?? this.counter;
     const stages = this.gzip ? [this.gzip, this.counter, dest] : [this.counter, dest];
     this.done = (pipeline as (streams: readonly unknown[]) => Promise<void>)(stages);

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
 import { ExtractError } from '../errors.js';
 import type { PlanFile } from '../plan/model.js';
+import { type Compression, compressionOf, compressor, decompressor } from './compression.js';
 import type { Destination } from './destination.js';
 import { framingOf, wholeFile } from './framing.js';
 import { batchFileName } from './layout.js';
@@ -14,7 +14,7 @@ import { ranges } from './verify.js';
  * (end: Infinity for all of them); decompressed first with `gunzip`, where a negative end holds back that many
  * bytes of the decompressed end.
  */
-type Piece = Buffer | { name: string; start: number; end: number; gunzip: boolean };
+type Piece = Buffer | { name: string; start: number; end: number; gunzip: Compression };
 
 /** Reads a batch file's bytes [start, end) from where the export is (a directory, a bucket). */
 export type RangeReader = (name: string, start: number, end: number) => Promise<Readable>;
@@ -35,7 +35,7 @@ export const readerOf =
 export function mergePlan(
   plan: PlanFile,
   records: readonly (BatchRecord | undefined)[],
-): { pieces: Piece[]; gzip: boolean } {
+): { pieces: Piece[]; gzip: Compression } {
   const missing = plan.batches.map((b) => b.index).filter((i) => !records[i]);
   if (missing.length > 0) {
     throw new ExtractError(
@@ -47,35 +47,42 @@ export function mergePlan(
   const full = plan.batches.filter((b) => records[b.index]!.docs > 0).map((b) => b.index);
   const size = (i: number): number => records[i]!.bytes;
   const name = (i: number): string => batchFileName(plan, i);
-  const whole = (i: number): Piece => ({ name: name(i), start: 0, end: size(i), gunzip: false });
+  const c = compressionOf(o);
+  const whole = (i: number): Piece => ({ name: name(i), start: 0, end: size(i), gunzip: undefined });
   if (o.mongoexport) {
     const w = wholeFile(o);
-    if (full.length === 0) return { pieces: [w.empty], gzip: o.gzip };
+    if (full.length === 0) return { pieces: [w.empty], gzip: c };
     const pieces: Piece[] = [w.head];
     full.forEach((i, k) => {
       if (k > 0) pieces.push(w.between);
-      pieces.push(o.gzip ? { name: name(i), start: 0, end: Number.POSITIVE_INFINITY, gunzip: true } : whole(i));
+      pieces.push(c ? { name: name(i), start: 0, end: Number.POSITIVE_INFINITY, gunzip: c } : whole(i));
     });
     pieces.push(w.foot);
-    return { pieces, gzip: o.gzip };
+    return { pieces, gzip: c };
   }
   if (o.format === 'ndjson') {
-    // gzip members concatenated are one gzip file: no recompression
-    return { pieces: plan.batches.map((b) => whole(b.index)), gzip: false };
+    // gzip members concatenated are one gzip file: no recompression. zstd frames concatenated are one zstd file
+    // too, but Node's own zstd reads the first frame only: recompressed into one frame, every reader reads it all
+    if (c === 'zstd')
+      return {
+        pieces: full.map((i) => ({ name: name(i), start: 0, end: Number.POSITIVE_INFINITY, gunzip: c })),
+        gzip: c,
+      };
+    return { pieces: plan.batches.map((b) => whole(b.index)), gzip: undefined };
   }
   const f = framingOf(o);
-  if (full.length === 0) return { pieces: [f.empty], gzip: o.gzip };
+  if (full.length === 0) return { pieces: [f.empty], gzip: c };
   const pieces: Piece[] = [f.open];
   full.forEach((i, k) => {
     if (k > 0) pieces.push(f.sep);
     pieces.push(
-      o.gzip
-        ? { name: name(i), start: f.open.length, end: f.close.length > 0 ? -f.close.length : Infinity, gunzip: true }
-        : { name: name(i), start: f.open.length, end: size(i) - f.close.length, gunzip: false },
+      c
+        ? { name: name(i), start: f.open.length, end: f.close.length > 0 ? -f.close.length : Infinity, gunzip: c }
+        : { name: name(i), start: f.open.length, end: size(i) - f.close.length, gunzip: undefined },
     );
   });
   pieces.push(f.close);
-  return { pieces, gzip: o.gzip };
+  return { pieces, gzip: c };
 }
 
 /**
@@ -86,7 +93,7 @@ export async function writePieces(
   pieces: readonly Piece[],
   read: RangeReader,
   out: Writable,
-  gzip: boolean,
+  gzip: Compression | false,
   onBytes?: (bytes: number) => void,
 ): Promise<number> {
   let bytes = 0;
@@ -95,7 +102,7 @@ export async function writePieces(
     onBytes?.(bytes);
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  const zip = gzip ? createGzip({ level: 6 }) : undefined;
+  const zip = gzip ? compressor(gzip) : undefined;
   let zipped = Promise.resolve();
   if (zip) {
     zip.on('data', (c: Buffer) => {
@@ -135,7 +142,7 @@ async function copy(
   const hold = p.end < 0 ? -p.end : 0;
   let skip = p.start;
   let tail = Buffer.alloc(0);
-  for await (const chunk of (await read(p.name, 0, Number.POSITIVE_INFINITY)).pipe(createGunzip())) {
+  for await (const chunk of (await read(p.name, 0, Number.POSITIVE_INFINITY)).pipe(decompressor(p.gunzip))) {
     let c = Buffer.concat([tail, chunk as Buffer]);
     if (skip > 0) {
       const n = Math.min(skip, c.length);
@@ -180,7 +187,7 @@ export class StreamedMerge {
       this.ready.delete(this.next);
       if (rec.docs > 0) {
         const pieces: Piece[] = [this.wrote ? this.whole.between : this.whole.head];
-        pieces.push({ name: batchFileName(this.plan, this.next), start: 0, end: rec.bytes, gunzip: false });
+        pieces.push({ name: batchFileName(this.plan, this.next), start: 0, end: rec.bytes, gunzip: undefined });
         await writePieces(pieces, readerOf(this.destination), this.out, false);
         this.wrote = true;
       }

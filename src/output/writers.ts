@@ -2,11 +2,11 @@ import JSONStream from 'JSONStream';
 import { once } from 'node:events';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { BSON, type Document } from 'mongodb';
 import { ExtractError } from '../errors.js';
 import type { OutputOptions } from '../plan/model.js';
 import { HashCounter } from './atomic-file.js';
+import { compressionOf, compressor } from './compression.js';
 import { type EjsonOptions, rawToEjson } from './raw-ejson.js';
 
 /** What a finished sink wrote. */
@@ -140,7 +140,8 @@ export function createDocSink(dest: Writable, output: OutputOptions): DocSink {
   const counter = new HashCounter();
   const stages: NodeJS.ReadWriteStream[] =
     output.format === 'json' ? [JSONStream.stringify(), new EscapeSeparators()] : [];
-  if (output.gzip) stages.push(createGzip({ level: 6 }));
+  const c = compressionOf(output);
+  if (c) stages.push(compressor(c));
   const done = (pipeline as (streams: readonly unknown[]) => Promise<void>)([head, ...stages, counter, dest]);
   done.catch(() => {}); // observed through `end()` / `done`
   return {

@@ -10,6 +10,8 @@ export interface OutputOptions {
   format: OutputFormat;
   ejson: EjsonMode;
   gzip: boolean;
+  /** zstd instead (--compress zstd; `gzip` is then false). Absent: not zstd. */
+  zstd?: boolean;
   /** Invalid UTF-8 in a string or field name fails the batch instead of being written as `\ufffd` (--strict-utf8). */
   strictUtf8?: boolean;
   /** 'number': a relaxed Int64 beyond ±(2^53-1) as a bare number, as mongoexport writes it; absent: `$numberLong`. */

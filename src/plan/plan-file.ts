@@ -15,6 +15,7 @@ export const storedSelection = (s: Selection): Selection => ({
     format: s.output.format,
     ejson: s.output.ejson,
     gzip: s.output.gzip,
+    ...(s.output.zstd ? { zstd: true } : {}),
     ...(s.output.strictUtf8 ? { strictUtf8: true } : {}),
     ...(s.output.longs ? { longs: s.output.longs } : {}),
     ...(s.output.csvFields ? { csvFields: [...s.output.csvFields] } : {}),

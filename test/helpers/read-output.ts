@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import * as zlib from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
 import { BSON, type Document } from 'mongodb';
 
@@ -18,6 +19,9 @@ export interface Output {
 }
 
 const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+/** A zstd frame's magic number, 0xFD2FB528 little-endian. */
+const isZstd = (b: Uint8Array): boolean =>
+  b.length >= 4 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd;
 
 /**
  * Parse an output (a file's bytes or captured stdout). gzip is detected by the name ending in .gz or by its magic
@@ -27,9 +31,13 @@ const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1
 export function parseOutput(data: Uint8Array | string, name = ''): Output {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const gzip = isGzip(bytes);
+  const zstd = isZstd(bytes);
   if (name.endsWith('.gz') && !gzip) throw new Error(`${name}: named .gz but not gzip data`);
-  const text = Buffer.from(gzip ? gunzipSync(bytes) : bytes).toString('utf8');
-  const plain = name.replace(/\.gz$/, '');
+  if (name.endsWith('.zst') && !zstd) throw new Error(`${name}: named .zst but not zstd data`);
+  const unzstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
+  if (zstd && !unzstd) throw new Error(`${name || 'output'}: zstd data, and this Node has no zstd to read it`);
+  const text = Buffer.from(gzip ? gunzipSync(bytes) : zstd ? unzstd!(bytes) : bytes).toString('utf8');
+  const plain = name.replace(/\.(gz|zst)$/, '');
   const format = plain.endsWith('.ndjson')
     ? 'ndjson'
     : plain.endsWith('.json')

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import * as zlib from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
 import type { Document } from 'mongodb';
 import { runBin } from '../helpers/cli.js';
@@ -13,6 +14,8 @@ import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const tdb = withDb('orch_merge');
+/** zstd in node:zlib: Node 22.15 and later. */
+const unzstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
 const DOCS = 130;
 
 /** Our own single-file export of the collection in _id order, as NDJSON lines: what every merged file holds. */
@@ -40,13 +43,14 @@ describe('extract-all --merge', () => {
     await tdb.db.collection('c').insertMany(docs as Document[]);
   });
 
-  for (const gzip of [false, true]) {
-    test(`json, ndjson and csv${gzip ? ', gzipped' : ''}: one valid file holding every batch in _id order`, async (t) => {
+  for (const c of [undefined, 'gzip', 'zstd'] as const) {
+    test(`json, ndjson and csv${c ? `, ${c}` : ''}: one valid file holding every batch in _id order`, async (t) => {
+      if (c === 'zstd' && !unzstd) return t.skip(`this Node (${process.versions.node}) has no zstd in node:zlib`);
       const tmp = await tmpDir(t);
       const lines = await ndjsonLines();
       for (const format of ['json', 'ndjson', 'csv']) {
         const out = join(tmp, format);
-        const merged = join(tmp, `all.${format}${gzip ? '.gz' : ''}`);
+        const merged = join(tmp, `all.${format}${c === 'gzip' ? '.gz' : c === 'zstd' ? '.zst' : ''}`);
         const more = format === 'csv' ? ['--fields', '_id,name,q,sub.k'] : [];
         const r = await extractAll(
           [
@@ -54,7 +58,7 @@ describe('extract-all --merge', () => {
             '--format',
             format,
             ...more,
-            ...(gzip ? ['--gzip'] : []),
+            ...(c ? ['--compress', c] : []),
             '--batch-size',
             '30',
             '--merge',
@@ -68,7 +72,11 @@ describe('extract-all --merge', () => {
         assert.equal(r.summary?.merged?.file, merged);
         const bytes = await readFile(merged);
         assert.equal(r.summary?.merged?.bytes, bytes.length);
-        const text = (gzip ? gunzipSync(bytes) : bytes).toString('utf8');
+        const text = (c === 'gzip' ? gunzipSync(bytes) : c === 'zstd' ? unzstd!(bytes) : bytes).toString('utf8');
+        if (c === 'zstd') {
+          const files = (await readdir(out)).filter((n) => n.startsWith('batch-'));
+          assert.ok(files.length >= 5 && files.every((n) => n.endsWith(`.${format}.zst`)), files.join(' '));
+        }
         if (format === 'json') {
           assert.ok(text.startsWith('[\n') && text.endsWith('\n]\n'));
           assert.equal(text, `[\n${lines.join('\n,\n')}\n]\n`);
@@ -131,5 +139,17 @@ describe('extract-all --merge', () => {
     assert.equal(r.summary?.merged, undefined);
     assert.ok(!existsSync(merged));
     assert.match(r.stderr, /batch 2/);
+  });
+
+  test('--compress zstd on a Node without zstd: one line, exit 2, nothing written', async (t) => {
+    if (unzstd) return t.skip(`this Node (${process.versions.node}) has zstd`);
+    const out = join(await tmpDir(t), 'o');
+    const r = await runBin('extract-all', [...sourceArgs(tdb.name, 'c', out), '--compress', 'zstd', ...FAST]);
+    assert.equal(r.exitCode, 2, r.stderr);
+    assert.match(
+      r.stderr.trim(),
+      /^extract-all: --compress zstd needs zstd in node:zlib \(Node 22\.15 or later\); this is Node [\d.]+: use --gzip$/,
+    );
+    assert.equal(existsSync(out), false);
   });
 });

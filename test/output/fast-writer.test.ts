@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import * as zlib from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
 import { BSON, type Document } from 'mongodb';
 import { EXACT_READ } from '../../src/db/read-options.js';
@@ -64,13 +65,20 @@ function holdable(docs: readonly Buffer[]): Buffer[] {
   });
 }
 
+/** zstd in node:zlib: Node 22.15 and later. */
+const unzstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
 const OPTIONS: OutputOptions[] = [];
 for (const format of ['json', 'ndjson'] as const) {
   for (const ejson of ['relaxed', 'canonical'] as const) {
     for (const gzip of [false, true]) OPTIONS.push({ format, ejson, gzip });
+    // zstd where this Node has it (22.15+)
+    if (unzstd) OPTIONS.push({ format, ejson, gzip: false, zstd: true });
   }
 }
-const label = (o: OutputOptions): string => `${o.format}/${o.ejson}${o.gzip ? '/gzip' : ''}`;
+const label = (o: OutputOptions): string => `${o.format}/${o.ejson}${o.gzip ? '/gzip' : o.zstd ? '/zstd' : ''}`;
+test('zstd: every format and mode below, where this Node has it', (t) => {
+  if (!unzstd) t.skip(`this Node (${process.versions.node}) has no zstd in node:zlib: the zstd cases do not run`);
+});
 
 /**
  * The file a writer must produce, uncompressed: each document's encoding (test/output/raw-ejson.test.ts and the
@@ -84,13 +92,13 @@ function expectedText(output: OutputOptions, raw: readonly Buffer[]): Buffer {
 }
 
 function assertFile(output: OutputOptions, written: Written, raw: readonly Buffer[], what: string): void {
-  const a = output.gzip ? gunzipSync(written.bytes) : written.bytes;
+  const a = output.gzip ? gunzipSync(written.bytes) : output.zstd ? unzstd!(written.bytes) : written.bytes;
   const e = expectedText(output, raw);
   if (!a.equals(e)) {
     let i = 0;
     while (i < a.length && a[i] === e[i]) i++;
     assert.fail(
-      `${label(output)} ${what}: files differ at ${i} (of ${e.length}/${a.length}${output.gzip ? ' uncompressed' : ''}):\n` +
+      `${label(output)} ${what}: files differ at ${i} (of ${e.length}/${a.length}${output.gzip || output.zstd ? ' uncompressed' : ''}):\n` +
         `  expected …${JSON.stringify(e.subarray(Math.max(0, i - 40), i + 40).toString())}\n  actual   …${JSON.stringify(a.subarray(Math.max(0, i - 40), i + 40).toString())}`,
     );
   }
@@ -105,7 +113,7 @@ async function assertFast(output: OutputOptions, raw: Buffer[], what: string): P
 for (const output of OPTIONS) {
   test(`${label(output)}: the corpus and edge documents, framed`, async () => {
     // gzip is the slow part: a quarter of the corpus still spans several 1 MB chunks.
-    const docs = [...edges, ...(output.gzip ? corpus.slice(0, 5000) : corpus)];
+    const docs = [...edges, ...(output.gzip || output.zstd ? corpus.slice(0, 5000) : corpus)];
     await assertFast(output, docs, `${docs.length} documents`);
   });
 
@@ -137,7 +145,7 @@ test('writing to files (chunks reused once written): the same files', async () =
   const dir = await mkdtemp(join(tmpdir(), 'fast-writer-'));
   try {
     for (const output of OPTIONS.filter((o) => o.ejson === 'relaxed')) {
-      const docs = [...edges, ...(output.gzip ? corpus.slice(0, 3000) : corpus)];
+      const docs = [...edges, ...(output.gzip || output.zstd ? corpus.slice(0, 3000) : corpus)];
       const path = join(dir, `fast-${label(output).replace(/\//g, '-')}`);
       const dest = createWriteStream(path, { highWaterMark: 1 << 20 });
       const sink = createFastSink(dest, output);

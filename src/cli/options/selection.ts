@@ -3,6 +3,7 @@ import { DEFAULT_BATCH_SIZE, type PlanMethodName, type PlanRequest, type Selecti
 import type { OptionSpecs } from './declare.js';
 import {
   bytesOption,
+  COMPRESSIONS,
   choice,
   FORMATS,
   intOption,
@@ -35,7 +36,12 @@ export const FORMAT = {
     default: FORMATS[0],
   },
   ejson: { kind: 'string', describe: 'Extended JSON mode; canonical is type-exact', choices: MODES, default: MODES[0] },
-  gzip: { kind: 'boolean', describe: 'gzip every batch file' },
+  gzip: { kind: 'boolean', describe: 'gzip every batch file (as --compress gzip)' },
+  compress: {
+    kind: 'string',
+    describe: 'Compress every batch file: gzip (level 6, .gz) or zstd (level 3, .zst; Node 22.15 or later)',
+    choices: COMPRESSIONS,
+  },
   'strict-utf8': {
     kind: 'boolean',
     describe:
@@ -72,7 +78,7 @@ export const PLANNING = {
 
 /** The source, filter, fields and output format: what decides the bytes of the files. */
 export function selection(a: Record<string, unknown>): Selection {
-  const output = parseOutput(a as { format?: string; ejson?: string; gzip?: boolean });
+  const output = parseOutput(a as { format?: string; ejson?: string; gzip?: boolean; compress?: string });
   let fields = parseFields(a.fields as string | undefined);
   if (output.format === 'csv') {
     if (!fields) throw usage('--format csv needs --fields: the columns, such as --fields name,address.city,tags.0');

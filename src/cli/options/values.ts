@@ -1,5 +1,6 @@
 import { BSON, type Document } from 'mongodb';
 import { usage } from '../../errors.js';
+import { zstdUnavailable } from '../../output/compression.js';
 import type { EjsonMode, OutputFormat, OutputOptions } from '../../plan/model.js';
 
 /** Parse an Extended JSON option (canonical types kept: `5` is an Int32, `{"$numberDouble":"5.0"}` a Double). */
@@ -45,17 +46,27 @@ export function choice<T extends string>(option: string, value: unknown, choices
 export const FORMATS: readonly OutputFormat[] = ['json', 'ndjson', 'csv'];
 export const MODES: readonly EjsonMode[] = ['relaxed', 'canonical'];
 
+export const COMPRESSIONS = ['gzip', 'zstd'] as const;
+
 export function parseOutput(a: {
   format?: string;
   ejson?: string;
   gzip?: boolean;
+  compress?: string;
   'strict-utf8'?: boolean;
 }): OutputOptions {
+  const compress = a.compress === undefined ? undefined : choice('compress', a.compress, COMPRESSIONS);
+  if (a.gzip && compress === 'zstd') throw usage('--gzip and --compress zstd conflict: give one');
+  if (compress === 'zstd') {
+    const why = zstdUnavailable();
+    if (why) throw usage(why);
+  }
   const o: OutputOptions = {
     format: choice('format', a.format, FORMATS),
     ejson: choice('ejson', a.ejson, MODES),
-    gzip: Boolean(a.gzip),
+    gzip: Boolean(a.gzip) || compress === 'gzip',
   };
+  if (compress === 'zstd') o.zstd = true;
   if (a['strict-utf8']) o.strictUtf8 = true;
   return o;
 }
