@@ -7,6 +7,8 @@ import type { Logger } from '../log.js';
 export async function askPassword(log: Logger): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) log.info('reading password from standard input');
+  // echo off before the prompt shows: whoever types at the prompt is never echoed
+  if (stdin.isTTY) stdin.setRawMode(true);
   process.stderr.write('Enter password for mongo user:');
   const password = await new Promise<string>((done) => {
     let text = '';
@@ -31,7 +33,6 @@ export async function askPassword(log: Logger): Promise<string> {
         else if (c !== '\0') text += c;
       }
     };
-    if (stdin.isTTY) stdin.setRawMode(true);
     stdin.on('data', onData);
     stdin.once('end', finish);
     stdin.resume();
