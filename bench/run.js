@@ -833,8 +833,10 @@ async function main() {
   // Node 22
   if (config.node22) {
     const n22 = ensureNode22();
-    if (n22.bin) ctx.node22 = n22;
-    else {
+    if (n22.bin) {
+      ctx.node22 = n22;
+      process.env.BENCH_NODE22 = n22.bin; // verify.js reads zstd files with it when this Node cannot
+    } else {
       ctx.node22 = { why: n22.why };
       unavailable.push({ what: 'Node 22', why: n22.why });
       log(`Node 22 not available: ${n22.why}`);

@@ -88,6 +88,19 @@ async function main() {
       process.stderr.write(`test: started FerretDB at ${server.uri} (data ${server.dir})\n`);
     }
 
+    // The S3 tests' store: versitygw, built once with go install (~75 s) when Go is here, as FerretDB is; without
+    // it (or with S3_ENDPOINT naming another store) those tests skip or use that store, and say so.
+    if (!env.S3_ENDPOINT && files.some((f) => /s3|slurm/.test(f))) {
+      const vgw = await import('./versitygw.js');
+      if (vgw.versityUnavailable()) {
+        try {
+          vgw.ensureVersity();
+        } catch (err) {
+          process.stderr.write(`test: versitygw could not be built (${err.message.split('\n')[0]}); the S3 tests skip\n`);
+        }
+      }
+    }
+
     const nodeArgs = ['--test', '--test-concurrency=1', '--test-reporter=spec', ...nodeFlags, ...files];
     process.stderr.write(`test: running ${files.length} file(s)\n`);
     child = spawn(process.execPath, nodeArgs, { cwd: repoRoot, env, stdio: 'inherit' });

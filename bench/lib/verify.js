@@ -5,6 +5,7 @@
 // nothing inside a document matches. The ObjectId hex that follows feeds an order-free checksum (bench/generate.js),
 // so a run that writes the right number of documents but duplicates some and drops others still fails.
 
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib, { createGunzip } from 'node:zlib';
@@ -45,6 +46,25 @@ async function scan(stream, sum) {
   return { docs, bytes };
 }
 
+/**
+ * A zstd file's text: in this Node when it has zstd (22.15+), else through the Node 22 the benchmark runs
+ * (BENCH_NODE22), as a child that decompresses standard input.
+ */
+function unzstd(file) {
+  if (typeof zlib.createZstdDecompress === 'function')
+    return fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(zlib.createZstdDecompress());
+  const node = process.env.BENCH_NODE22;
+  if (!node) throw new Error(`${file}: zstd, and neither this Node nor BENCH_NODE22 can read it`);
+  const child = spawn(
+    node,
+    ['-e', "process.stdin.pipe(require('node:zlib').createZstdDecompress()).pipe(process.stdout)"],
+    {
+      stdio: [fs.openSync(file, 'r'), 'pipe', 'inherit'],
+    },
+  );
+  return child.stdout;
+}
+
 /** Count documents and checksum _ids over files (gzip or zstd by extension). */
 export async function verifyFiles(files) {
   const sum = idChecksum();
@@ -52,13 +72,8 @@ export async function verifyFiles(files) {
   let fileBytes = 0;
   for (const f of files) {
     fileBytes += fs.statSync(f).size;
-    const raw = fs.createReadStream(f, { highWaterMark: 1 << 20 });
-    const stream = f.endsWith('.gz')
-      ? raw.pipe(createGunzip())
-      : f.endsWith('.zst')
-        ? raw.pipe(zlib.createZstdDecompress())
-        : raw;
-    const r = await scan(stream, sum);
+    const stream = f.endsWith('.zst') ? unzstd(f) : fs.createReadStream(f, { highWaterMark: 1 << 20 });
+    const r = await scan(f.endsWith('.gz') ? stream.pipe(createGunzip()) : stream, sum);
     docs += r.docs;
   }
   return { docs, fileBytes, idChecksum: sum.value(), files: files.length };

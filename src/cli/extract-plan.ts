@@ -50,7 +50,7 @@ function makefileFor(a: Record<string, unknown>, dir: string): string | undefine
   if (a.emit !== undefined && a.emit !== 'make') throw usage(`--emit: expected make, got ${JSON.stringify(a.emit)}`);
   if (a.makefile !== undefined && a.emit === undefined) throw usage('--makefile goes with --emit make');
   if (a.emit !== 'make') return undefined;
-  const unsafe = makeUnsafe(dir); // the directory's name is written into every rule
+  const unsafe = makeUnsafe(isS3(dir) ? dir.replace(/^s3:/, '') : dir); // the name is written into every rule
   if (unsafe) throw usage(`--emit make: --out ${unsafe}; choose another directory`);
   return resolve(a.makefile !== undefined ? nonEmpty('makefile', a.makefile) : join(dir, MAKEFILE_FILE));
 }
@@ -61,8 +61,8 @@ export async function run(): Promise<number> {
   const log = displayOf(a, NAME);
   const out = required('out', a.out, 'DIR');
   const dir = isS3(out) ? out : resolve(out);
-  if (isS3(out) && a.emit !== undefined)
-    throw usage('--emit make: make tracks files on disk; for s3:// use extract-all, or an array job of extract-batch');
+  if (isS3(out) && a.emit !== undefined && a.makefile === undefined)
+    throw usage('--emit make with s3:// needs --makefile FILE: where to write it on this machine');
   const makefile = makefileFor(a, dir);
   const request = planRequest(a);
   const { uri, connectTimeout } = connection(a);

@@ -6,7 +6,9 @@ import { silentLogger } from '../log.js';
 import { writeFileAtomic } from '../output/atomic-file.js';
 import type { Destination } from '../output/destination.js';
 import { PLAN_FILE } from '../output/layout.js';
-import { renderMakefile } from '../output/makefile.js';
+import { planFileIn } from '../output/local-destination.js';
+import { renderMakefile, renderS3Makefile } from '../output/makefile.js';
+import { isS3 } from '../output/s3-destination.js';
 import { describePlan } from '../plan/describe.js';
 import type { PlanFile, PlanRequest } from '../plan/model.js';
 import { decodeQuery, selectionDiff } from '../plan/plan-file.js';
@@ -177,7 +179,12 @@ export async function planExport(p: PlanOnly): Promise<PlanFile | undefined> {
       existingHint: p.existingHint ?? '--overwrite to plan it again, or use another --out',
     });
     if (!planned) return undefined;
-    if (p.makefile) await writeFileAtomic(p.makefile, renderMakefile(planned.plan, { dir: d.location }));
+    if (p.makefile) {
+      const text = isS3(d.location)
+        ? renderS3Makefile(planned.plan, planFileIn(d))
+        : renderMakefile(planned.plan, { dir: d.location });
+      await writeFileAtomic(p.makefile, text);
+    }
     return planned.plan;
   } finally {
     await lock.release();

@@ -7,14 +7,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { DeleteObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { BATCH_BUNDLE, runBin, spawnBin } from '../helpers/cli.js';
+import { BATCH_BUNDLE, binPath, childEnv, runBin, spawnBin } from '../helpers/cli.js';
 import { duplicates } from '../helpers/output-dir.js';
 import { parseOutput } from '../helpers/read-output.js';
 import { explain, extractAll, FAST, sourceArgs } from '../helpers/run.js';
 import { withStore } from '../helpers/s3.js';
-import { withDb } from '../helpers/server.js';
+import { closedPort, withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { make, makeMissing } from '../scale/_support.js';
 
 const tdb = withDb('output_s3');
 const S = await withStore('output');
@@ -145,6 +146,58 @@ describe('extract-all --out s3://', () => {
     assert.equal((await idsUnder('array')).length, N);
   });
 
+  test('make -j 2 over the fragment extract-plan --emit make writes for s3://; a second make reads nothing from MongoDB', async (t) => {
+    if (skipIfNone(t)) return;
+    const missing = await makeMissing();
+    if (missing) return t.skip(missing);
+    const tmp = await tmpDir(t);
+    const mk = join(tmp, 'batches.mk');
+    const planned = await runBin(
+      'extract-plan',
+      [...sourceArgs(tdb.name, 'c', url('make')), '--batch-size', '150', '--emit', 'make', '--makefile', mk],
+      { env: env() },
+    );
+    assert.equal(planned.exitCode, 0, planned.stderr);
+    const vars = [
+      `EXTRACT_BATCH=${process.execPath} ${binPath('extract-batch')}`,
+      `EXTRACT_VERIFY=${process.execPath} ${binPath('extract-verify')}`,
+    ];
+    const first = await make(['-j', '2', '-f', mk, ...vars, 'verify'], childEnv(env()));
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    assert.equal((first.stdout.match(/--batch \d+/g) ?? []).length, 4, first.stdout);
+    assert.equal((await idsUnder('make')).length, N);
+    // the server gone: a second make still succeeds, every batch skipped as done
+    const again = await make(['-f', mk, ...vars], childEnv({ ...env(), MONGO_URI: 'mongodb://127.0.0.1:1/' }));
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.equal((again.stderr.match(/already done/g) ?? []).length, 4, again.stderr);
+  });
+
+  test('one batch run twice at once (an array job retrying a slow task): whole objects, every document once', async (t) => {
+    if (skipIfNone(t)) return;
+    const planned = await runBin('extract-plan', [...sourceArgs(tdb.name, 'c', url('twice')), '--batch-size', '250'], {
+      env: env(),
+    });
+    assert.equal(planned.exitCode, 0, planned.stderr);
+    const plan = `${url('twice')}plan.json`;
+    const runs = await Promise.all(
+      [0, 0, 1].map((k) => runBin('extract-batch', ['--plan', plan, '--batch', String(k)], { env: env() })),
+    );
+    for (const r of runs) assert.equal(r.exitCode, 0, r.stderr);
+    const verify = await runBin('extract-verify', ['--plan', plan, '--json'], { env: env() });
+    if (verify.exitCode !== 0) {
+      // the two records crossed: seen, and redone
+      assert.match(verify.stdout, /ETag differs|checksum differs/);
+      const resumed = await extractAll(['--out', url('twice'), '--resume', ...FAST], join(await tmpDir(t), 's.json'), {
+        env: env(),
+      });
+      assert.equal(resumed.exitCode, 0, explain(resumed));
+    }
+    assert.equal((await runBin('extract-verify', ['--plan', plan], { env: env() })).exitCode, 0);
+    const ids = await idsUnder('twice');
+    assert.equal(ids.length, N);
+    assert.deepEqual(duplicates(ids), []);
+  });
+
   test('mistakes: no such bucket (6), bad credentials (4), a prefix in use (7), --emit make: one line each', async (t) => {
     if (skipIfNone(t)) return;
     const lines = (s: string) => s.trim().split('\n');
@@ -182,6 +235,13 @@ describe('extract-all --out s3://', () => {
     });
     assert.equal(make.exitCode, 2, make.stderr);
     assert.deepEqual(await names('m'), [], 'nothing written by a refused run');
+    // a store that cannot be reached: exit 1 (retried by extract-all), one line, after the SDK's own retries
+    const gone = await runBin('extract-all', [...sourceArgs(tdb.name, 'c', url('gone')), ...FAST], {
+      env: { ...env(), AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${await closedPort()}` },
+    });
+    assert.equal(gone.exitCode, 1, gone.stderr);
+    assert.equal(lines(gone.stderr).length, 1, gone.stderr);
+    assert.match(gone.stderr, /cannot reach the object store/);
   });
 });
 
