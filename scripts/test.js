@@ -96,7 +96,9 @@ async function main() {
         try {
           vgw.ensureVersity();
         } catch (err) {
-          process.stderr.write(`test: versitygw could not be built (${err.message.split('\n')[0]}); the S3 tests skip\n`);
+          process.stderr.write(
+            `test: versitygw could not be built (${err.message.split('\n')[0]}); the S3 tests skip\n`,
+          );
         }
       }
     }

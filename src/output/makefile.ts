@@ -162,4 +162,3 @@ export function renderS3Makefile(plan: PlanFile, planUrl: string): string {
   );
   return lines.join('\n');
 }
-
