@@ -13,18 +13,13 @@ import { CONNECTION, connection } from './options/connection.js';
 import { declare, type OptionSpecs, override } from './options/declare.js';
 import { displayOf, LOGGING } from './options/logging.js';
 import { RUNNING, running } from './options/running.js';
-import { FORMAT, PLANNING, planRequest, SELECTION_OPTIONS, SOURCE } from './options/selection.js';
+import { FORMAT, OUT_DIR, PLANNING, planRequest, SELECTION_OPTIONS, SOURCE } from './options/selection.js';
 import { nonEmpty, required } from './options/values.js';
 
 export const NAME = 'extract-all';
 
 const OUT = {
-  out: {
-    kind: 'string',
-    alias: 'o',
-    describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/',
-    required: '',
-  },
+  ...OUT_DIR,
   overwrite: {
     kind: 'boolean',
     describe:

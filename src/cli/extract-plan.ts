@@ -10,18 +10,13 @@ import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection } from './options/connection.js';
 import { declare, type OptionSpecs } from './options/declare.js';
 import { displayOf, LOGGING } from './options/logging.js';
-import { FORMAT, PLANNING, planRequest, SOURCE } from './options/selection.js';
+import { FORMAT, OUT_DIR, PLANNING, planRequest, SOURCE } from './options/selection.js';
 import { nonEmpty, required } from './options/values.js';
 
 export const NAME = 'extract-plan';
 
 const OWN = {
-  out: {
-    kind: 'string',
-    alias: 'o',
-    describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/',
-    required: '',
-  },
+  ...OUT_DIR,
   overwrite: {
     kind: 'boolean',
     describe: 'Plan again into a directory that holds an export (its records go before the new plan replaces the old)',

@@ -86,14 +86,16 @@ export async function checkBatch(
   if (!st) return { ok: false, reason: 'record without data file', record };
   if (st.size !== record.bytes)
     return { ok: false, reason: `file has ${st.size} bytes, record says ${record.bytes}`, record };
-  if (options.hash) {
-    const sha = await sha256File(file).catch((err: unknown) => `unreadable: ${(err as Error).message}`);
-    if (sha !== record.sha256)
-      return {
-        ok: false,
-        reason: sha.startsWith('unreadable') ? `file ${sha}` : 'file checksum differs from its record',
-        record,
-      };
-  }
-  return { ok: true, record };
+  if (!options.hash) return { ok: true, record };
+  return hashCheck(await sha256File(file).catch((err: unknown) => `unreadable: ${(err as Error).message}`), record);
+}
+
+/** The verdict on a batch whose size matched: its sha256 (or why it could not be read) against the record's. */
+export function hashCheck(sha: string, record: BatchRecord): BatchCheck {
+  if (sha === record.sha256) return { ok: true, record };
+  return {
+    ok: false,
+    reason: sha.startsWith('unreadable') ? `file ${sha}` : 'file checksum differs from its record',
+    record,
+  };
 }

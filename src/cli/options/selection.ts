@@ -51,6 +51,16 @@ export const FORMAT = {
 
 const METHODS: readonly PlanMethodName[] = ['auto', 'scan', 'sample'];
 
+/** Where an export goes (extract-all, extract-plan). */
+export const OUT_DIR = {
+  out: {
+    kind: 'string',
+    alias: 'o',
+    describe: 'Output directory (created if missing), or s3://BUCKET/PREFIX/',
+    required: '',
+  },
+} satisfies OptionSpecs;
+
 /** How the collection is cut into batches. */
 export const PLANNING = {
   'batch-size': { kind: 'number', describe: 'Documents per batch', default: DEFAULT_BATCH_SIZE },
