@@ -92,3 +92,37 @@ export async function drainBatch(
   }
   return docs;
 }
+
+/**
+ * The server's count of what a batch reads: its `_id` range with the selection's filter (--check-counts). A range
+ * alone is counted through the `_id` index (covered on MongoDB: no document is fetched); a server that refuses the
+ * hint is asked again without it.
+ */
+export async function countBatch(client: MongoClient, src: BatchSource): Promise<number> {
+  const { source, query } = src.selection;
+  const filter = batchFilter(src.batch, query);
+  const ranged = src.batch !== undefined && src.batch.class !== 'all';
+  const readConcern =
+    src.atClusterTime === undefined ? {} : { readConcern: { level: 'snapshot', atClusterTime: src.atClusterTime } };
+  const db = client.db(source.db);
+  const count = async (hint: boolean): Promise<number> => {
+    const reply = await db.command(
+      {
+        aggregate: source.collection,
+        pipeline: [{ $match: filter }, { $group: { _id: null, n: { $sum: 1 } } }],
+        cursor: {},
+        ...(hint ? { hint: { _id: 1 } } : {}),
+        ...readConcern,
+      },
+      { ...EXACT_READ, readPreference: db.readPreference }, // where the batch read (the URI's readPreference)
+    );
+    const first = (reply as { cursor?: { firstBatch?: { n?: unknown }[] } }).cursor?.firstBatch?.[0];
+    return Number(first?.n ?? 0);
+  };
+  try {
+    return await count(ranged);
+  } catch (err) {
+    if (!ranged || !/hint/i.test(String((err as Error)?.message))) throw classify(err);
+    return count(false).catch((e: unknown) => Promise.reject(classify(e)));
+  }
+}

@@ -10,7 +10,7 @@ import type { Written } from '../output/destination.js';
 import { makeRecord } from '../output/record.js';
 import { createSink, type WriterName } from '../output/sink.js';
 import { displayFor } from '../progress.js';
-import { drainBatch } from './drain.js';
+import { countBatch, drainBatch } from './drain.js';
 import { type BatchJob, type BatchRequest, isPlanned, resolveJob, resolveRange } from './job.js';
 import type { Reporter } from './report.js';
 
@@ -26,6 +26,8 @@ export interface BatchDeps {
   signal: AbortSignal;
   /** Where an abort that cannot finish synchronously (an S3 upload) leaves its promise, for the exit to await. */
   settling?: Set<Promise<unknown>>;
+  /** A planned batch: once written, the server counts its range ('strict': a different count fails the batch). */
+  checkCounts?: 'on' | 'strict' | undefined;
   stdout: Writable;
   env: NodeJS.ProcessEnv;
   /** The command's name, for messages. */
@@ -76,10 +78,21 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
       const sink = createSink(deps.writer, out.stream, job.output);
       let docs: number;
       let written: Written;
+      let serverCount: number | undefined;
       try {
         const onProgress = (n: number) => deps.report({ type: 'progress', docs: n });
         docs = await drainBatch(client, { ...job.source, batch }, sink, { signal: deps.signal, onProgress });
         written = await sink.end();
+        if (deps.checkCounts && job.target.kind === 'plan') {
+          const counted = await countBatch(client, { ...job.source, batch });
+          if (counted !== docs && deps.checkCounts === 'strict') {
+            throw new ExtractError(
+              'FAILED',
+              `batch ${job.target.index}: wrote ${docs} documents and the server now counts ${counted} in its range (--check-counts strict; live writes explain it)`,
+            );
+          }
+          serverCount = counted;
+        }
       } catch (err) {
         sink.destroy(err as Error);
         throw err instanceof ExtractError || (err as NodeJS.ErrnoException)?.code === 'EPIPE'
@@ -87,7 +100,7 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
           : outputError(err, job.label);
       }
       const seconds = (performance.now() - started) / 1000;
-      await out.publish({ docs, ...written, seconds });
+      await out.publish({ docs, ...written, seconds, ...(serverCount !== undefined ? { serverCount } : {}) });
       const planned = job.target.kind === 'plan' ? { batch: job.target.index } : {};
       return { skipped: false, docs, ...written, seconds, file: job.label, ...planned };
     } catch (err) {
@@ -103,7 +116,14 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
 
 interface OpenTarget {
   stream: Writable;
-  publish(r: { docs: number; bytes: number; sha256: string; seconds: number; invalidUtf8: number }): Promise<void>;
+  publish(r: {
+    docs: number;
+    bytes: number;
+    sha256: string;
+    seconds: number;
+    invalidUtf8: number;
+    serverCount?: number;
+  }): Promise<void>;
   abort(): Promise<void>;
   abortNow(): void | Promise<void>;
 }

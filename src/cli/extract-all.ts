@@ -106,6 +106,12 @@ function report(log: Display, s: Summary): void {
       `${NAME}: ${s.invalidUtf8} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`,
     );
   }
+  for (const m of s.countMismatches ?? []) {
+    log.info(
+      `${NAME}: batch ${m.batch}: wrote ${count(m.docs)} documents, the server counted ${count(m.serverCount)} in its range afterwards (--check-counts: writes during the run explain a difference; strict fails the batch)`,
+      { event: 'count-mismatch', batch: m.batch, docs: m.docs, serverCount: m.serverCount },
+    );
+  }
   if (s.status === 'complete') {
     // the rate of this run's own work: batches an earlier run finished are not speed
     const secs = Math.max(s.seconds, 0.001);

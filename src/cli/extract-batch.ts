@@ -6,7 +6,7 @@ import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection, connectTimeoutOf } from './options/connection.js';
 import { declare, type OptionSpecs, override } from './options/declare.js';
 import { displayOf, LOGGING } from './options/logging.js';
-import { WRITER, writerOf } from './options/running.js';
+import { CHECK_COUNTS, checkCountsOf, WRITER, writerOf } from './options/running.js';
 import { FORMAT, SOURCE, selection } from './options/selection.js';
 import { intOption, nonEmpty, parseEjson } from './options/values.js';
 
@@ -33,6 +33,7 @@ const PLANNED = {
     describe:
       'Batch number in the plan (default: $JOB_COMPLETION_INDEX, $SLURM_ARRAY_TASK_ID or $AWS_BATCH_JOB_ARRAY_INDEX)',
   },
+  ...CHECK_COUNTS,
   'skip-done': {
     kind: 'boolean',
     describe:
@@ -70,10 +71,14 @@ function request(a: Record<string, unknown>): BatchRequest {
     }
     const stdout = a.out === '-';
     if (stdout && a['skip-done']) throw usage('--skip-done checks the batch file; with --out - there is none');
+    if (stdout && a['check-counts'] !== undefined)
+      throw usage('--check-counts keeps the count in the batch record; with --out - there is none');
     return { plan: nonEmpty('plan', a.plan), batch: a.batch, skipDone: Boolean(a['skip-done']), stdout };
   }
   if (a.batch !== undefined) throw usage('--batch goes with --plan');
   if (a['skip-done']) throw usage('--skip-done goes with --plan');
+  if (a['check-counts'] !== undefined)
+    throw usage('--check-counts goes with --plan (the batch record holds the count)');
   if (a.out === undefined) throw usage('--out FILE (or - for stdout) is required');
   const out = nonEmpty('out', a.out);
   const sel = selection(a);
@@ -116,6 +121,7 @@ export async function run(): Promise<number> {
       log,
       signal: controller.signal,
       settling,
+      checkCounts: checkCountsOf(a),
       stdout: process.stdout,
       env: process.env,
       name: NAME,

@@ -43,6 +43,11 @@ export async function run(): Promise<number> {
   const report = await verifyPlan(destination, plan, { hash: !a.quick, onChecked }).finally(() => activity.end());
   log.close();
   if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  for (const m of report.countMismatches ?? []) {
+    log.info(
+      `${NAME}: batch ${m.batch}: ${m.docs} documents written, ${m.serverCount} counted by the server in its range after it was written (--check-counts; writes during the run explain a difference)`,
+    );
+  }
   if (report.complete) {
     const atPlan = report.difference ? ` (count at plan time: ${plan.expectedDocs})` : '';
     log.info(

@@ -32,10 +32,12 @@ export interface ChildSpecOptions {
   writer: WriterName;
   batchTimeout: number | undefined;
   graceSeconds: number;
+  checkCounts?: 'on' | 'strict';
 }
 
 export function childSpec(o: ChildSpecOptions): ChildSpec {
   const fixed = ['--report-fd', '3', '--connect-timeout', String(o.connectTimeout), '--quiet', '--writer', o.writer];
+  if (o.checkCounts) fixed.push('--check-counts', o.checkCounts);
   return {
     command: (index) => childCommand(['--plan', o.planPath, '--batch', String(index), ...fixed]),
     env: { MONGO_URI: o.uri },

@@ -35,6 +35,8 @@ export interface RunSettings {
   /** Seconds between SIGTERM and SIGKILL when a child is stopped. */
   graceSeconds: number;
   writer: WriterName;
+  /** After each batch the server counts its range (--check-counts): 'strict' fails a batch whose counts differ. */
+  checkCounts?: 'on' | 'strict';
 }
 
 export interface ExtractAllRequest extends RunSettings {
@@ -113,6 +115,7 @@ async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFil
     writer: r.writer,
     batchTimeout: r.batchTimeout,
     graceSeconds: r.graceSeconds,
+    ...(r.checkCounts ? { checkCounts: r.checkCounts } : {}),
   });
   const docsBefore = records.reduce((n, rec) => n + (rec?.docs ?? 0), 0);
   if (deps.onBatchDone)

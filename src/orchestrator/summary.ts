@@ -21,6 +21,8 @@ export interface Summary {
   bytesThisRun: number;
   /** Strings and field names that were not valid UTF-8, written as `\ufffd` (see --strict-utf8). */
   invalidUtf8: number;
+  /** --check-counts: batches whose documents differ from the server's count of their range after they were written. */
+  countMismatches?: { batch: number; docs: number; serverCount: number }[];
   seconds: number;
   planningSeconds: number;
   batches: { total: number; done: number; resumed: number; failed: number; notRun: number };
@@ -87,6 +89,7 @@ export function buildSummary(i: SummaryInput): Summary {
     docsThisRun: sum(result.outcomes, (r) => r.docs),
     bytesThisRun: sum(result.outcomes, (r) => r.bytes),
     invalidUtf8: manifest.invalidUtf8,
+    ...(manifest.countMismatches ? { countMismatches: manifest.countMismatches } : {}),
     seconds: Math.round(i.seconds * 1000) / 1000,
     planningSeconds: plan.method.seconds,
     batches: {

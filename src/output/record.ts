@@ -20,6 +20,8 @@ export interface BatchRecord {
   sha256: string;
   /** Strings and field names that were not valid UTF-8, written as `\ufffd` (absent in records of older versions). */
   invalidUtf8?: number;
+  /** --check-counts: the server's count of the batch's range with the same filter, taken once the batch was written. */
+  serverCount?: number;
   seconds: number;
   finishedAt: string;
   host: string;
@@ -29,7 +31,7 @@ export interface BatchRecord {
 export function makeRecord(
   plan: PlanFile,
   index: number,
-  r: { docs: number; bytes: number; sha256: string; seconds: number; invalidUtf8?: number },
+  r: { docs: number; bytes: number; sha256: string; seconds: number; invalidUtf8?: number; serverCount?: number },
 ): BatchRecord {
   return {
     format: RECORD_FORMAT,
@@ -40,6 +42,7 @@ export function makeRecord(
     bytes: r.bytes,
     sha256: r.sha256,
     invalidUtf8: r.invalidUtf8 ?? 0,
+    ...(r.serverCount !== undefined ? { serverCount: r.serverCount } : {}),
     seconds: Math.round(r.seconds * 1000) / 1000,
     finishedAt: new Date().toISOString(),
     host: hostname(),

@@ -1,5 +1,6 @@
 import type { PlanFile } from '../plan/model.js';
 import type { Destination } from './destination.js';
+import { type CountMismatch, countMismatches } from './manifest.js';
 import type { BatchRecord } from './record.js';
 
 /** What extract-verify prints with --json. */
@@ -14,6 +15,8 @@ export interface VerifyReport {
   bytes: number;
   expectedDocs: number;
   difference: number;
+  /** --check-counts records whose server count differs from the documents written (not a failure: live writes). */
+  countMismatches?: CountMismatch[];
 }
 
 /** The join step: every batch of a plan against its record (size, and sha256 unless `hash` is false). */
@@ -28,9 +31,11 @@ export async function verifyPlan(
   const failed: VerifyReport['failed'] = [];
   let docs = 0;
   let bytes = 0;
+  const records: (BatchRecord | undefined)[] = [];
   for (const b of plan.batches) {
     const c = await d.checkBatch(plan, b.index, options);
     if (c.ok) {
+      records[b.index] = c.record;
       done++;
       docs += c.record.docs;
       bytes += c.record.bytes;
@@ -50,6 +55,7 @@ export async function verifyPlan(
     bytes,
     expectedDocs: plan.expectedDocs,
     difference: docs - plan.expectedDocs,
+    ...(records.some((r) => r?.serverCount !== undefined) ? { countMismatches: countMismatches(records) } : {}),
   };
 }
 

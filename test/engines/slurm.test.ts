@@ -67,17 +67,20 @@ async function finished(job: string, expected: number): Promise<Map<number, stri
   return last;
 }
 
-before(async () => {
-  if (unavailable) return;
-  const coll = tdb.db.collection('docs');
-  for (let i = 0; i < N; i += 200)
-    await coll.insertMany(Array.from({ length: 200 }, (_, k) => ({ _id: i + k, pad: 'p'.repeat(100) })) as never[]);
-});
+// seeded by the first test (a top-level before hook may run before withDb's: Node 22 orders them so)
+let seeded: Promise<void> | undefined;
+const seed = (): Promise<void> =>
+  (seeded ??= (async () => {
+    const coll = tdb.db.collection('docs');
+    for (let i = 0; i < N; i += 200)
+      await coll.insertMany(Array.from({ length: 200 }, (_, k) => ({ _id: i + k, pad: 'p'.repeat(100) })) as never[]);
+  })());
 
 for (const where of ['a local directory', 'S3'] as const) {
   test(`Slurm, ${where}: the example sbatch as an array over a plan; one task cancelled mid-batch and resubmitted → complete, exactly once`, async (t) => {
     if (unavailable) return t.skip(`no Slurm cluster here: ${unavailable}`);
     if (where === 'S3' && S.unavailable) return t.skip(`no S3 store: ${S.unavailable}`);
+    await seed();
     const env = cluster!.env;
     const tmp = await tmpDir(t);
     const s3 = where === 'S3';

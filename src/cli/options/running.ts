@@ -19,6 +19,24 @@ export const WRITER = {
   },
 } satisfies OptionSpecs;
 
+export const CHECK_COUNTS_MODES = ['on', 'strict'] as const;
+export type CheckCounts = (typeof CHECK_COUNTS_MODES)[number];
+
+/** After each batch, the server counts its range: the record holds both numbers. */
+export const CHECK_COUNTS = {
+  'check-counts': {
+    kind: 'string',
+    describe:
+      "After each batch, count its _id range on the server with the same filter (on: report a difference; strict: a difference fails the batch's attempt)",
+    choices: CHECK_COUNTS_MODES,
+  },
+} satisfies OptionSpecs;
+
+export function checkCountsOf(a: Record<string, unknown>): CheckCounts | undefined {
+  if (a['check-counts'] === undefined) return undefined;
+  return choice('check-counts', a['check-counts'], CHECK_COUNTS_MODES);
+}
+
 export const RUNNING = {
   concurrency: {
     kind: 'number',
@@ -39,6 +57,7 @@ export const RUNNING = {
   },
   grace: { kind: 'number', describe: 'Seconds between SIGTERM and SIGKILL when stopping a child', default: GRACE },
   ...WRITER,
+  ...CHECK_COUNTS,
   resume: { kind: 'boolean', describe: 'Reuse the plan in --out; skip batches whose files and records check out' },
   summary: { kind: 'string', describe: 'Write the final summary as JSON to FILE, or - for stdout' },
 } satisfies OptionSpecs;
@@ -63,6 +82,7 @@ export function running(a: Record<string, unknown>): Running {
     batchTimeout: secondsOption('batch-timeout', a['batch-timeout']),
     graceSeconds: secondsOption('grace', a.grace) ?? GRACE,
     writer: writerOf(a),
+    ...(checkCountsOf(a) ? { checkCounts: checkCountsOf(a) } : {}),
     resume: Boolean(a.resume),
     summary: a.summary === undefined ? undefined : nonEmpty('summary', a.summary),
   };
