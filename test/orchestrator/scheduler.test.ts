@@ -278,3 +278,74 @@ describe('scheduler: cancellation', () => {
     assert.notEqual(r.outcomes[0]!.status, 'done');
   });
 });
+
+describe('scheduler: what observers and the summary are told', () => {
+  test('events in order: start, retry (with the error and the wait), start, done; failed attempts summarized', async () => {
+    const f = fake((i, k) =>
+      k === 1
+        ? fail('FAILED', { exitCode: 1, signal: 'SIGTERM', timedOut: true, seconds: 1.23456, stderrTail: 'tail' })
+        : ok(i),
+    );
+    const r = await run([4], f.launch, policy({ backoffMs: (k) => 250 * k }));
+    assert.deepEqual(
+      r.events.map((e) => ({ ...e, ...('record' in e ? { record: e.record.batch } : {}) })),
+      [
+        { type: 'start', index: 4, attempt: 1 },
+        { type: 'retry', index: 4, attempt: 1, error: 'failed with FAILED', waitMs: 250 },
+        { type: 'start', index: 4, attempt: 2 },
+        { type: 'done', index: 4, attempt: 2, record: 4, seconds: 0.01 },
+      ],
+    );
+    assert.deepEqual(r.outcomes[0]!.attempts, [
+      {
+        exitCode: 1,
+        signal: 'SIGTERM',
+        timedOut: true,
+        seconds: 1.235,
+        error: 'failed with FAILED',
+        stderrTail: 'tail',
+      },
+    ]);
+  });
+
+  test('a batch out of attempts: one failed event with the attempt count and the last error', async () => {
+    const f = fake((_i, k) => ({ ...fail('FAILED'), error: `attempt ${k}` }));
+    const r = await run([0], f.launch, policy({ retryLimit: 1 }));
+    assert.deepEqual(
+      r.events.filter((e) => e.type === 'failed'),
+      [{ type: 'failed', index: 0, attempts: 2, error: 'attempt 2' }],
+    );
+  });
+
+  test('a stop is announced once, whatever else fails after it', async () => {
+    const f = fake(() => ({ ...fail('AUTH'), global: true }));
+    const r = await run(range(4), f.launch, policy({ concurrency: 4 }));
+    assert.equal(r.events.filter((e) => e.type === 'stopped').length, 1, JSON.stringify(r.events));
+    assert.match(r.stopped ?? '', /stopped launching batches/);
+  });
+
+  test('a cancelled attempt (the child was stopped) ends the batch without a retry, even before the signal', async () => {
+    const f = fake(() => fail('FAILED', { canceled: true }));
+    const r = await run([0], f.launch, policy());
+    assert.equal(f.attemptsOf(0), 1);
+    assert.deepEqual(r.outcomes[0]!.attempts, [], 'a cancellation is not a failed attempt');
+    assert.equal(r.events.filter((e) => e.type === 'retry').length, 0);
+  });
+
+  test('without a sleep of its own, the backoff really waits, and the signal cuts the wait short', async () => {
+    const ac = new AbortController();
+    const f = fake(() => fail('FAILED'));
+    const { sleep: _none, ...noSleep } = policy({ backoffMs: () => 60_000 });
+    const started = performance.now();
+    setTimeout(() => ac.abort('SIGINT'), 50);
+    const r = await run([0], f.launch, noSleep as SchedulePolicy, ac.signal);
+    assert.equal(f.attemptsOf(0), 1, 'no attempt after the interrupted wait');
+    assert.ok(performance.now() - started < 10_000, 'the 60 s wait was cut short by the signal');
+    assert.notEqual(r.outcomes[0]!.status, 'done');
+    const g = fake((i, k) => (k === 1 ? fail('FAILED') : ok(i)));
+    const t0 = performance.now();
+    const waited = await run([0], g.launch, { ...(noSleep as SchedulePolicy), backoffMs: () => 30 });
+    assert.equal(waited.outcomes[0]!.status, 'done');
+    assert.ok(performance.now() - t0 >= 25, 'the backoff was waited for');
+  });
+});

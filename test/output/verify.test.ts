@@ -5,7 +5,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { batchPath, recordPath } from '../../src/output/layout.js';
 import { destinationAt } from '../../src/output/local-destination.js';
-import { checkBatch, makeRecord, readRecord, writeRecord } from '../../src/output/record.js';
+import { checkBatch, hashCheck, makeRecord, RECORD_FORMAT, readRecord, writeRecord } from '../../src/output/record.js';
 import { doneRecords, ranges, verifyPlan } from '../../src/output/verify.js';
 import type { PlanFile } from '../../src/plan/model.js';
 import { makePlanFile } from '../../src/plan/plan-file.js';
@@ -138,5 +138,76 @@ describe('verifyPlan and doneRecords', () => {
     assert.equal(ranges([4]), '4');
     assert.equal(ranges([1, 2, 3, 7]), '1-3, 7');
     assert.equal(ranges([0, 2, 3, 5, 6, 7, 9]), '0, 2-3, 5-7, 9');
+  });
+});
+
+describe('records: what they hold, and --check-counts', () => {
+  test('a record: the plan, the batch, its numbers, seconds to the millisecond, the server count only when taken', () => {
+    const plan = planOf(2);
+    const r = makeRecord(plan, 1, { docs: 3, bytes: 10, sha256: 'ab', seconds: 1.23456, invalidUtf8: 2 });
+    assert.equal(r.format, RECORD_FORMAT);
+    assert.equal(RECORD_FORMAT, 'mongo-parallel-extract/record@1', 'the format name is part of the files others read');
+    assert.deepEqual(
+      [r.planId, r.batch, r.file, r.docs, r.bytes, r.sha256, r.invalidUtf8],
+      [plan.planId, 1, 'batch-00001.ndjson', 3, 10, 'ab', 2],
+    );
+    assert.equal(r.seconds, 1.235);
+    assert.equal('serverCount' in r, false, 'no count asked: none recorded');
+    const counted = makeRecord(plan, 1, { docs: 3, bytes: 10, sha256: 'ab', seconds: 0, serverCount: 4 });
+    assert.equal(counted.serverCount, 4);
+    assert.equal(makeRecord(plan, 0, { docs: 0, bytes: 0, sha256: '', seconds: 0, serverCount: 0 }).serverCount, 0);
+  });
+
+  test('hashCheck: the sha256 decides; an unreadable file says so, with why', () => {
+    const rec = makeRecord(planOf(1), 0, { docs: 1, bytes: 1, sha256: 'aa', seconds: 0 });
+    assert.deepEqual(hashCheck('aa', rec), { ok: true, record: rec });
+    assert.deepEqual(hashCheck('bb', rec), { ok: false, reason: 'file checksum differs from its record', record: rec });
+    assert.deepEqual(hashCheck('unreadable: EACCES', rec), {
+      ok: false,
+      reason: 'file unreadable: EACCES',
+      record: rec,
+    });
+  });
+
+  test('a record written is a record read back, ending in a newline; anything else in its place is no record', async (t) => {
+    const dir = await tmpDir(t);
+    const plan = planOf(2);
+    const rec = makeRecord(plan, 0, { docs: 1, bytes: 1, sha256: 'aa', seconds: 0 });
+    await writeRecord(dir, plan, rec);
+    assert.ok((await readFile(recordPath(dir, plan, 0), 'utf8')).endsWith('}\n'));
+    assert.deepEqual(await readRecord(dir, plan, 0), rec);
+    for (const junk of ['null', '{"format":"other"}', 'not json', '']) {
+      await writeFile(recordPath(dir, plan, 1), junk);
+      assert.equal(await readRecord(dir, plan, 1), undefined, junk);
+    }
+  });
+
+  test('verifyPlan: differences between the documents and the server count listed per batch; none without counts', async (t) => {
+    const dir = await tmpDir(t);
+    const plan = planOf(3);
+    const d = destinationAt(dir);
+    for (const i of [0, 1, 2]) await finish(dir, plan, i, 2);
+    const plain = await verifyPlan(d, plan, { hash: true });
+    assert.equal('countMismatches' in plain, false, 'no --check-counts: no list');
+    for (const [i, serverCount] of [
+      [0, 2],
+      [1, 3],
+      [2, 2],
+    ] as const) {
+      const text = Array.from({ length: 2 }, (_, k) => `{"_id":${i * 100 + k}}\n`).join('');
+      const rec = makeRecord(plan, i, {
+        docs: 2,
+        bytes: Buffer.byteLength(text),
+        sha256: sha256(text),
+        seconds: 0,
+        serverCount,
+      });
+      await writeRecord(dir, plan, rec);
+    }
+    const seen: number[] = [];
+    const counted = await verifyPlan(d, plan, { hash: true, onChecked: (n) => seen.push(n) });
+    assert.equal(counted.complete, true, 'a difference is reported, not a failure');
+    assert.deepEqual(counted.countMismatches, [{ batch: 1, docs: 2, serverCount: 3 }]);
+    assert.deepEqual(seen, [1, 2, 3], 'progress counts the batches checked');
   });
 });
