@@ -112,6 +112,15 @@ export async function startVersity() {
     await exited;
     clearTimeout(timer);
   };
+  // never outlive the process that started it (a test or benchmark that crashes): as scripts/ferretdb.js does
+  const onExit = () => {
+    try {
+      child?.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
+  process.once('exit', onExit);
   await spawnServer();
   const env = {
     AWS_ENDPOINT_URL_S3: endpoint,
@@ -138,6 +147,7 @@ export async function startVersity() {
     kill,
     start: spawnServer,
     async stop() {
+      process.removeListener('exit', onExit);
       await kill();
       await fsp.rm(dir, { recursive: true, force: true });
     },
