@@ -1,7 +1,7 @@
 // mongoexport's command line made ours, without a server: go-flags' spellings, the connection string mongoexport
 // would build, and the selection (what is read, in which order, written how).
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -115,8 +115,9 @@ describe('mongoexportConnection: the connection string mongoexport builds', () =
     assert.match(c.warnings[0]!, /visible to other users/);
     assert.doesNotMatch(c.warnings.join('\n'), /hunter2/);
   });
-  test('--config: a YAML file with the password and the URI', () => {
+  test('--config: a YAML file with the password and the URI', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'mpe-config-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'c.yaml');
     writeFileSync(file, '# comment\npassword: "s3cret"\nuri: mongodb://u@h:5/d\n');
     const c = conn({ config: file });
@@ -182,11 +183,12 @@ describe('mongoexportSelection: what is read, in which order, written how', () =
     assert.throws(() => sel({ limit: '1.5' }), refused(/whole number/));
     assert.throws(() => sel({ sort: 'nope' }), refused(/--sort/));
   });
-  test('--query: Extended JSON, canonical types kept; --queryFile; not both', () => {
+  test('--query: Extended JSON, canonical types kept; --queryFile; not both', (t) => {
     const q = sel({ query: '{"n":{"$numberLong":"5"},"d":{"$date":"2020-01-01T00:00:00Z"}}' }).selection.query!;
     assert.equal((q.n as { _bsontype?: string })._bsontype, 'Long');
     assert.ok(q.d instanceof Date);
     const dir = mkdtempSync(join(tmpdir(), 'mpe-q-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'q.json'), '{"a": 1}');
     assert.deepEqual(
       Object.keys(sel({ queryFile: join(dir, 'q.json') }).selection.query!),
@@ -198,13 +200,14 @@ describe('mongoexportSelection: what is read, in which order, written how', () =
     assert.throws(() => sel({ query: '[1]' }), refused(/JSON object/));
     assert.throws(() => sel({ query: '{"a":1}', forceTableScan: true }), refused(/forceTableScan/));
   });
-  test('CSV needs fields; --fields projects top-level names; --fieldFile projects nothing', () => {
+  test('CSV needs fields; --fields projects top-level names; --fieldFile projects nothing', (t) => {
     assert.throws(() => sel({ type: 'csv' }), refused(/field list/));
     const csv = sel({ type: 'CSV', fields: 'a.b,c,_id,a.d' });
     assert.equal(csv.selection.output.format, 'csv');
     assert.deepEqual(csv.selection.output.csvFields, ['a.b', 'c', '_id', 'a.d']);
     assert.deepEqual(csv.selection.fields, ['a', 'c']);
     const dir = mkdtempSync(join(tmpdir(), 'mpe-f-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'f.txt'), 'x\r\n\ny.z\n');
     const file = sel({ type: 'csv', fieldFile: join(dir, 'f.txt') });
     assert.deepEqual(file.selection.output.csvFields, ['x', '', 'y.z']);
