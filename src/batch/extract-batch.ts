@@ -10,6 +10,7 @@ import type { Written } from '../output/destination.js';
 import { makeRecord } from '../output/record.js';
 import { createSink, type WriterName } from '../output/sink.js';
 import { displayFor } from '../progress.js';
+import type { Throttle } from '../throttle.js';
 import { countBatch, drainBatch } from './drain.js';
 import { type BatchJob, type BatchRequest, isPlanned, resolveJob, resolveRange } from './job.js';
 import type { Reporter } from './report.js';
@@ -28,6 +29,10 @@ export interface BatchDeps {
   settling?: Set<Promise<unknown>>;
   /** A planned batch: once written, the server counts its range ('strict': a different count fails the batch). */
   checkCounts?: 'on' | 'strict' | undefined;
+  /** Times a dying cursor is replaced by one reading after the last written `_id` (--cursor-retries). */
+  cursorRetries: number;
+  /** --max-docs-per-second / --max-bytes-per-second: this batch's limit (its share of a run's). */
+  throttle?: Throttle | undefined;
   stdout: Writable;
   env: NodeJS.ProcessEnv;
   /** The command's name, for messages. */
@@ -43,6 +48,8 @@ export interface BatchResult extends Written {
   file: string;
   /** The plan's batch number, for a planned batch. */
   batch?: number;
+  /** New cursors opened after the last written `_id` (absent when none was). */
+  cursorResumes?: number;
 }
 
 /** One batch: resolve it, connect, read its documents into its file (or stdout) and publish it with its record. */
@@ -79,9 +86,23 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
       let docs: number;
       let written: Written;
       let serverCount: number | undefined;
+      let resumes = 0;
       try {
         const onProgress = (n: number) => deps.report({ type: 'progress', docs: n });
-        docs = await drainBatch(client, { ...job.source, batch }, sink, { signal: deps.signal, onProgress });
+        const onResume = (n: number, why: string) => {
+          deps.report({ type: 'resume', resumes: n, reason: why });
+          deps.log.info(
+            `${job.label}: ${why}; reading on after the last written _id (${n} of --cursor-retries ${deps.cursorRetries})`,
+          );
+        };
+        const drain = {
+          signal: deps.signal,
+          onProgress,
+          onResume,
+          cursorRetries: deps.cursorRetries,
+          throttle: deps.throttle,
+        };
+        ({ docs, resumes } = await drainBatch(client, { ...job.source, batch }, sink, drain));
         written = await sink.end();
         if (deps.checkCounts && job.target.kind === 'plan') {
           const counted = await countBatch(client, { ...job.source, batch });
@@ -100,9 +121,16 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
           : outputError(err, job.label);
       }
       const seconds = (performance.now() - started) / 1000;
-      await out.publish({ docs, ...written, seconds, ...(serverCount !== undefined ? { serverCount } : {}) });
+      const resumed = resumes > 0 ? { cursorResumes: resumes } : {};
+      await out.publish({
+        docs,
+        ...written,
+        seconds,
+        ...(serverCount !== undefined ? { serverCount } : {}),
+        ...resumed,
+      });
       const planned = job.target.kind === 'plan' ? { batch: job.target.index } : {};
-      return { skipped: false, docs, ...written, seconds, file: job.label, ...planned };
+      return { skipped: false, docs, ...written, seconds, file: job.label, ...planned, ...resumed };
     } catch (err) {
       await out.abort();
       throw err;
@@ -123,6 +151,7 @@ interface OpenTarget {
     seconds: number;
     invalidUtf8: number;
     serverCount?: number;
+    cursorResumes?: number;
   }): Promise<void>;
   abort(): Promise<void>;
   abortNow(): void | Promise<void>;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { MongoClient } from 'mongodb';
 import { supportedTypeAliases } from '../db/capabilities.js';
+import { hinted } from '../db/id-hint.js';
 import { usage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Destination } from '../output/destination.js';
@@ -74,6 +75,8 @@ export async function resolveJob(
       ...(plan.snapshot ? { atClusterTime: decodeSnapshot(plan) } : {}),
       ...(plan.method.avgDocBytes ? { avgDocBytes: plan.method.avgDocBytes } : {}),
       ...(plan.output.sortById ? { sortById: true } : {}),
+      // one batch of a collection (not of a view: fits is null there) reads through the _id index too
+      ...(plan.method.fits ? { hintId: true } : {}),
     },
     output: plan.output,
     target: request.stdout ? { kind: 'stdout' } : { kind: 'plan', destination, plan, index },
@@ -112,7 +115,7 @@ export async function resolveRange(client: MongoClient, job: BatchJob): Promise<
     const { source } = job.source.selection;
     const coll = client.db(source.db).collection(source.collection);
     const aliases = typeClass(m.cls).aliases;
-    const any = await coll.findOne({}, { projection: { _id: 1 } });
+    const any = await hinted((h) => coll.findOne({}, { projection: { _id: 1 }, ...h }));
     const ok = any ? await supportedTypeAliases(coll, aliases) : new Set<string>();
     batch.types = aliases.filter((t) => ok.has(t));
     if (batch.types.length === 0) batch.types = [aliases[0]!];

@@ -4,7 +4,17 @@ import type { SerializedError } from '../errors.js';
 /** Messages from a child to the orchestrator, one JSON object per line on a dedicated file descriptor. */
 export type ReportMessage =
   | { type: 'progress'; docs: number }
-  | { type: 'result'; docs: number; bytes: number; sha256: string; seconds: number; file: string; invalidUtf8: number }
+  | { type: 'resume'; resumes: number; reason: string }
+  | {
+      type: 'result';
+      docs: number;
+      bytes: number;
+      sha256: string;
+      seconds: number;
+      file: string;
+      invalidUtf8: number;
+      cursorResumes?: number;
+    }
   | ({ type: 'error' } & SerializedError);
 
 export type Reporter = (message: ReportMessage) => void;

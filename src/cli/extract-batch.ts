@@ -1,12 +1,23 @@
+import { createInterface } from 'node:readline';
 import { extractBatch } from '../batch/extract-batch.js';
 import type { BatchRequest } from '../batch/job.js';
 import { reporterFor } from '../batch/report.js';
 import { EXIT, ExtractError, usage } from '../errors.js';
+import { type Rates, Throttle } from '../throttle.js';
 import { abortOnSignals, cli } from './main.js';
 import { CONNECTION, connection, connectTimeoutOf } from './options/connection.js';
 import { declare, type OptionSpecs, override } from './options/declare.js';
 import { displayOf, LOGGING } from './options/logging.js';
-import { CHECK_COUNTS, checkCountsOf, WRITER, writerOf } from './options/running.js';
+import {
+  CHECK_COUNTS,
+  CURSOR_RETRIES,
+  checkCountsOf,
+  cursorRetriesOf,
+  THROTTLE,
+  throttleOf,
+  WRITER,
+  writerOf,
+} from './options/running.js';
 import { FORMAT, SOURCE, selection } from './options/selection.js';
 import { intOption, nonEmpty, parseEjson } from './options/values.js';
 
@@ -34,6 +45,13 @@ const PLANNED = {
       'Batch number in the plan (default: $JOB_COMPLETION_INDEX, $SLURM_ARRAY_TASK_ID or $AWS_BATCH_JOB_ARRAY_INDEX)',
   },
   ...CHECK_COUNTS,
+  ...CURSOR_RETRIES,
+  ...THROTTLE,
+  'rates-stdin': {
+    kind: 'boolean',
+    hidden: true,
+    describe: 'Read new --max-*-per-second shares from stdin, one JSON line each (used by extract-all)',
+  },
   'skip-done': {
     kind: 'boolean',
     describe:
@@ -87,6 +105,28 @@ function request(a: Record<string, unknown>): BatchRequest {
   return { selection: sel, out, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
 }
 
+/** This batch's throttle; with --rates-stdin, the orchestrator's new shares arrive on stdin as batches start and end. */
+function throttleFor(a: Record<string, unknown>): Throttle | undefined {
+  const rates = throttleOf(a);
+  if (!rates) return undefined;
+  const throttle = new Throttle(rates);
+  if (a['rates-stdin']) {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on('line', (line) => {
+      try {
+        const r = JSON.parse(line) as Rates;
+        throttle.setRates({ docs: positiveOr(r.docs), bytes: positiveOr(r.bytes) });
+      } catch {
+        // not a share: ignore
+      }
+    });
+    (process.stdin as { unref?: () => void }).unref?.(); // the batch's end, not stdin's, ends the process
+  }
+  return throttle;
+}
+
+const positiveOr = (n: unknown): number | undefined => (typeof n === 'number' && n > 0 ? n : undefined);
+
 export async function run(): Promise<number> {
   const options = {
     ...CONNECTION,
@@ -122,6 +162,8 @@ export async function run(): Promise<number> {
       signal: controller.signal,
       settling,
       checkCounts: checkCountsOf(a),
+      cursorRetries: cursorRetriesOf(a),
+      throttle: throttleFor(a),
       stdout: process.stdout,
       env: process.env,
       name: NAME,
@@ -131,8 +173,17 @@ export async function run(): Promise<number> {
       log.info(`${NAME}: batch ${r.batch} is already done (${r.docs} documents, sha256 checked); skipped`);
       return EXIT.OK;
     }
-    const { docs, bytes, sha256, seconds, file, invalidUtf8 } = r;
-    report({ type: 'result', docs, bytes, sha256, seconds, file, invalidUtf8 });
+    const { docs, bytes, sha256, seconds, file, invalidUtf8, cursorResumes } = r;
+    report({
+      type: 'result',
+      docs,
+      bytes,
+      sha256,
+      seconds,
+      file,
+      invalidUtf8,
+      ...(cursorResumes ? { cursorResumes } : {}),
+    });
     if (invalidUtf8 > 0)
       log.info(
         `${NAME}: ${invalidUtf8} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`,

@@ -10,6 +10,7 @@ import { registerSecrets } from '../uri.js';
 import { abortOnSignals, usageLine } from './main.js';
 import { declare } from './options/declare.js';
 import { MONGOEXPORT, mongoexportConnection, mongoexportSelection, normalizeArgs } from './options/mongoexport.js';
+import { CURSOR_RETRIES_DEFAULT } from './options/running.js';
 import { intOption } from './options/values.js';
 import { askPassword } from './password.js';
 
@@ -118,6 +119,7 @@ export async function run(): Promise<number> {
       batchTimeout: undefined,
       graceSeconds: 5,
       writer: 'fast',
+      cursorRetries: CURSOR_RETRIES_DEFAULT,
     },
     {
       log,

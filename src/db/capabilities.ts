@@ -1,5 +1,6 @@
 import { type Collection, type Document, MongoServerError } from 'mongodb';
 import { TYPE_CLASSES } from '../plan/type-classes.js';
+import { hinted } from './id-hint.js';
 
 const ALL_ALIASES = TYPE_CLASSES.flatMap((c) => c.aliases);
 
@@ -15,10 +16,12 @@ export async function supportedTypeAliases(
 ): Promise<Set<string>> {
   const probe = (some: readonly string[]) => {
     const filter: Document = { $or: [{ _id: { $type: some } }, { _id: { $exists: true } }] };
-    return coll
-      .find(filter, { projection: { _id: 1 } })
-      .limit(1)
-      .toArray();
+    return hinted((h) =>
+      coll
+        .find(filter, { projection: { _id: 1 }, ...h })
+        .limit(1)
+        .toArray(),
+    );
   };
   // One alias per probe: FerretDB stops at the first alias that matches, so a list can pass unchecked.
   const ok = new Set<string>();

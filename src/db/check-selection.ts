@@ -1,7 +1,8 @@
 import { type Document, type MongoClient, MongoServerError } from 'mongodb';
 import { usage } from '../errors.js';
 import { scrub } from '../uri.js';
-import { classify } from './connect.js';
+import { classify, errorCode } from './connect.js';
+import { hinted } from './id-hint.js';
 
 /** What the server is asked for, besides the collection. */
 export interface SelectionProbe {
@@ -54,19 +55,16 @@ async function probe(
 ): Promise<string | undefined> {
   const db = client.db(s.source.db);
   try {
-    const reply = await db.command({
-      find: s.source.collection,
-      filter,
-      ...(projection ? { projection } : {}),
-      ...reading,
-    });
+    const reply = await hinted((h) =>
+      db.command({ find: s.source.collection, filter, ...(projection ? { projection } : {}), ...reading, ...h }),
+    );
     const id = (reply as { cursor?: { id?: unknown } }).cursor?.id;
     if (id && String(id) !== '0') {
       await db.command({ killCursors: s.source.collection, cursors: [id] }).catch(() => {});
     }
     return undefined;
   } catch (err) {
-    if (err instanceof MongoServerError && err.code === TIME_LIMIT) return undefined;
+    if (err instanceof MongoServerError && errorCode(err) === TIME_LIMIT) return undefined;
     const e = classify(err);
     // a server that is gone or a user who may not read is not a bad option; the server's refusal is
     if (e.code !== 'FAILED' || !(err instanceof MongoServerError)) throw e;

@@ -3,9 +3,11 @@ import { ExtractError } from '../errors.js';
 import { BatchCutter } from '../plan/cut.js';
 import { type Batch, DEFAULT_BATCH_SIZE, type PlanFile, type PlanMethod, type PlanRequest } from '../plan/model.js';
 import { makePlanFile } from '../plan/plan-file.js';
+import { Throttle } from '../throttle.js';
 import { hasSample, supportedTypeAliases } from './capabilities.js';
 import { checkSelection } from './check-selection.js';
 import { assertCollection, classify } from './connect.js';
+import { hinted, ID_HINT } from './id-hint.js';
 import { EXACT_READ } from './read-options.js';
 
 /** Above this many documents, `auto` samples instead of walking the whole `_id` index (where the server can). */
@@ -72,11 +74,11 @@ async function plan(
       }
     }
     if (kind === 'view') {
-      const n = await coll.countDocuments(req.query ?? {});
+      const n = await hinted((h) => coll.countDocuments(req.query ?? {}, h));
       return single(p, n, undefined, 'a view has no _id index to split: one batch');
     }
     const estimate = stats.count ?? (await coll.estimatedDocumentCount());
-    const any = await coll.findOne({}, { projection: { _id: 1 }, ...EXACT_READ });
+    const any = await hinted((h) => coll.findOne({}, { projection: { _id: 1 }, ...h, ...EXACT_READ }));
     if (!any) return emptyPlan(p);
     const atClusterTime = req.snapshot ? await snapshotTime(client, req) : undefined;
     const batchSize = req.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -228,7 +230,9 @@ async function walkIndex(
           },
           EXACT_READ,
         );
+  const throttle = req.maxKeysPerSecond ? new Throttle({ docs: req.maxKeysPerSecond }) : undefined;
   for await (const doc of keys) {
+    if (throttle) await throttle.take(0);
     cutter.push(doc._id);
     if (cutter.keys % PROGRESS_EVERY === 0) hooks.onKeys?.(cutter.keys, cutter.cut);
   }
@@ -264,9 +268,14 @@ async function snapshotTime(client: MongoClient, req: PlanRequest): Promise<unkn
   let res: Document;
   try {
     const { db, collection } = req.source;
-    res = await client
-      .db(db)
-      .command({ find: collection, filter: {}, projection: { _id: 1 }, limit: 1, readConcern: { level: 'snapshot' } });
+    res = await client.db(db).command({
+      find: collection,
+      filter: {},
+      projection: { _id: 1 },
+      limit: 1,
+      ...ID_HINT,
+      readConcern: { level: 'snapshot' },
+    });
   } catch (err) {
     if (err instanceof MongoServerError) {
       throw new ExtractError(
@@ -288,15 +297,18 @@ async function snapshotTime(client: MongoClient, req: PlanRequest): Promise<unkn
 
 async function countMatching(p: Planning, atClusterTime: unknown): Promise<number> {
   const { req } = p;
-  if (atClusterTime === undefined) return p.coll.countDocuments(req.query ?? {});
-  const cursor = p.client.db(req.source.db).runCursorCommand({
-    aggregate: req.source.collection,
-    pipeline: [{ $match: req.query ?? {} }, { $group: { _id: null, n: { $sum: 1 } } }],
-    cursor: {},
-    readConcern: { level: 'snapshot', atClusterTime },
+  if (atClusterTime === undefined) return hinted((h) => p.coll.countDocuments(req.query ?? {}, h));
+  return hinted(async (h) => {
+    const cursor = p.client.db(req.source.db).runCursorCommand({
+      aggregate: req.source.collection,
+      pipeline: [{ $match: req.query ?? {} }, { $group: { _id: null, n: { $sum: 1 } } }],
+      cursor: {},
+      ...h,
+      readConcern: { level: 'snapshot', atClusterTime },
+    });
+    const [row] = await cursor.toArray();
+    return Number(row?.n ?? 0);
   });
-  const [row] = await cursor.toArray();
-  return Number(row?.n ?? 0);
 }
 
 /**
@@ -308,7 +320,7 @@ async function countMatching(p: Planning, atClusterTime: unknown): Promise<numbe
 async function sampledDocBytes(coll: Collection): Promise<number | undefined> {
   let n = 0;
   let bytes = 0;
-  for await (const raw of coll.find({}, { raw: true, limit: 1000, batchSize: 1000, ...EXACT_READ })) {
+  for await (const raw of coll.find({}, { raw: true, limit: 1000, batchSize: 1000, ...ID_HINT, ...EXACT_READ })) {
     n++;
     bytes += (raw as unknown as Uint8Array).byteLength;
   }

@@ -4,7 +4,6 @@ import {
   MongoNetworkError,
   MongoNetworkTimeoutError,
   MongoParseError,
-  type MongoServerError,
   MongoServerSelectionError,
 } from 'mongodb';
 import { ExtractError } from '../errors.js';
@@ -55,6 +54,49 @@ const AUTH_CODES = new Set([18, 13, 8000]); // AuthenticationFailed, Unauthorize
 // Node's DNS lookups: a mongodb+srv:// name that does not resolve (or no resolver answers) is a server out of reach
 const DNS_SYSCALLS = new Set(['querySrv', 'queryTxt', 'getaddrinfo']);
 const CURSOR_GONE = new Set([43, 237, 175]); // CursorNotFound, CursorKilled, QueryPlanKilled
+/**
+ * Server errors that end a cursor but not the query: a new cursor opened after the last document written reads on.
+ * The cursor is gone (43 CursorNotFound, 237 CursorKilled, 175 QueryPlanKilled); the node stepped down or shuts down
+ * (10107 NotWritablePrimary, 13435 NotPrimaryNoSecondaryOk, 13436 NotPrimaryOrSecondary, 189 PrimarySteppedDown,
+ * 11600 InterruptedAtShutdown, 11602 InterruptedDueToReplStateChange, 91 ShutdownInProgress); a time limit
+ * (50 MaxTimeMSExpired, 262 ExceededTimeLimit); the network (6 HostUnreachable, 7 HostNotFound, 89 NetworkTimeout,
+ * 9001 SocketException).
+ */
+const CURSOR_SURVIVABLE = new Set([
+  ...CURSOR_GONE,
+  10107,
+  13435,
+  13436,
+  189,
+  11600,
+  11602,
+  91,
+  50,
+  262,
+  6,
+  7,
+  89,
+  9001,
+]);
+
+/**
+ * The server's error code as a number. A reply read with promoteValues: false (EXACT_READ: every batch cursor) holds
+ * it as a BSON Int32, which `typeof code === 'number'` and a Set of numbers do not recognise.
+ */
+export function errorCode(err: unknown): number | undefined {
+  const c = (err as { code?: unknown } | undefined)?.code;
+  const n = typeof c === 'object' && c !== null ? Number(c.valueOf()) : c;
+  return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
+}
+
+/** The server ended the cursor itself (its node is fine): a new one can be opened at once. */
+export const cursorGone = (err: unknown): boolean => CURSOR_GONE.has(errorCode(err) ?? Number.NaN);
+
+/** Whether a new cursor survives this error (see CURSOR_SURVIVABLE; and every network or server-selection error). */
+export function cursorSurvivable(err: unknown): boolean {
+  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) return true;
+  return CURSOR_SURVIVABLE.has(errorCode(err) ?? Number.NaN);
+}
 
 /** Classify a driver error into our codes. Connection trouble is CONNECT (retryable); auth is permanent. */
 export function classify(err: unknown, uri?: string): ExtractError {
@@ -64,9 +106,9 @@ export function classify(err: unknown, uri?: string): ExtractError {
   if (err instanceof MongoParseError) {
     return new ExtractError('USAGE', `invalid connection string: ${message}`, { cause: err });
   }
-  const code = (err as MongoServerError)?.code;
+  const code = errorCode(err);
   if (
-    (typeof code === 'number' && AUTH_CODES.has(code)) ||
+    (code !== undefined && AUTH_CODES.has(code)) ||
     /authentication failed|not authorized|unauthorized/i.test(message)
   ) {
     return new ExtractError('AUTH', `authentication failed${where}: ${message}`, { cause: err });
@@ -87,8 +129,8 @@ export function classify(err: unknown, uri?: string): ExtractError {
       { cause: err, global: true },
     );
   }
-  if (typeof code === 'number' && CURSOR_GONE.has(code)) {
-    return new ExtractError('FAILED', `the server ended the cursor (${message}); the batch must restart`, {
+  if (code !== undefined && CURSOR_GONE.has(code)) {
+    return new ExtractError('FAILED', `the server ended the cursor (${message})`, {
       cause: err,
     });
   }

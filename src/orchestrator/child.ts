@@ -1,7 +1,9 @@
+import type { Writable } from 'node:stream';
 import { execa } from 'execa';
 import type { ReportMessage } from '../batch/report.js';
 import type { WriterName } from '../output/sink.js';
 import { LAUNCHER } from '../paths.js';
+import { RateShares, type Rates } from '../throttle.js';
 import { scrub } from '../uri.js';
 import { Tail } from './tail.js';
 
@@ -16,8 +18,10 @@ export const childCommand = (args: readonly string[]): [string, string[]] => [
 
 /** Everything every batch process of a run gets, built once: its command line and environment. */
 export interface ChildSpec {
-  /** Starts batch K: the executable and its arguments. */
-  command(index: number): [string, string[]];
+  /** Starts batch K: the executable and its arguments (and, under a throttle, the batch's first share of it). */
+  command(index: number, share?: Rates): [string, string[]];
+  /** The run's throttle, shared by the children running at once (told on their stdin as the count changes). */
+  shares?: RateShares<Writable>;
   /** The connection string travels here, never in argv (`/proc/PID/cmdline` is readable by every user). */
   env: Record<string, string>;
   /** Milliseconds before a child is stopped (SIGTERM, then SIGKILL after the grace); undefined: no limit. */
@@ -33,13 +37,33 @@ export interface ChildSpecOptions {
   batchTimeout: number | undefined;
   graceSeconds: number;
   checkCounts?: 'on' | 'strict';
+  cursorRetries: number;
+  throttle?: Rates;
 }
+
+/** The arguments that hand a batch its share of the run's throttle, and say that updates come on its stdin. */
+const shareArgs = (share: Rates | undefined): string[] =>
+  share
+    ? [
+        '--rates-stdin',
+        ...(share.docs ? ['--max-docs-per-second', String(share.docs)] : []),
+        ...(share.bytes ? ['--max-bytes-per-second', String(share.bytes)] : []),
+      ]
+    : [];
+
+/** A share as one line on a child's stdin: `{"docs":N,"bytes":N}`. */
+const tellShare = (stdin: Writable, share: Rates): void => {
+  if (!stdin.destroyed && stdin.writable) stdin.write(`${JSON.stringify(share)}\n`);
+};
 
 export function childSpec(o: ChildSpecOptions): ChildSpec {
   const fixed = ['--report-fd', '3', '--connect-timeout', String(o.connectTimeout), '--quiet', '--writer', o.writer];
   if (o.checkCounts) fixed.push('--check-counts', o.checkCounts);
+  fixed.push('--cursor-retries', String(o.cursorRetries));
   return {
-    command: (index) => childCommand(['--plan', o.planPath, '--batch', String(index), ...fixed]),
+    command: (index, share) =>
+      childCommand(['--plan', o.planPath, '--batch', String(index), ...fixed, ...shareArgs(share)]),
+    ...(o.throttle ? { shares: new RateShares<Writable>(o.throttle, tellShare) } : {}),
     env: { MONGO_URI: o.uri },
     timeoutMs: o.batchTimeout ? Math.round(o.batchTimeout * 1000) : undefined,
     graceMs: Math.max(1, Math.round(o.graceSeconds * 1000)),
@@ -90,10 +114,10 @@ export async function runChild(
   onProgress: (docs: number) => void,
 ): Promise<Attempt> {
   const started = performance.now();
-  const [file, argv] = spec.command(index);
+  const [file, argv] = spec.command(index, spec.shares?.next());
   const child = execa(file, argv, {
     env: spec.env,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    stdio: [spec.shares ? 'pipe' : 'ignore', 'ignore', 'pipe', 'pipe'],
     buffer: false,
     reject: false,
     cleanup: true,
@@ -111,7 +135,12 @@ export async function runChild(
     if (msg.type === 'result') result = msg;
     if (msg.type === 'error') failure = msg;
   });
-  const r = await child;
+  const stdin = child.stdin;
+  if (spec.shares && stdin) {
+    stdin.on('error', () => {}); // a child that exited: its share is moot
+    spec.shares.join(stdin);
+  }
+  const r = await child.finally(() => stdin && spec.shares?.leave(stdin));
   return {
     exitCode: r.exitCode,
     signal: r.signal,

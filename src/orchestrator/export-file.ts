@@ -122,7 +122,9 @@ async function orderedExport(
   const fill = async (dest: Writable) => {
     const sink = createFastSink(dest, r.selection.output, wholeFileFraming(r.selection.output));
     const order = r.ordered as NonNullable<ExportFileRequest['ordered']> & { sort?: Record<string, 1 | -1> };
-    docs = await drainBatch(client, { selection: r.selection, batch: undefined, order }, sink, { signal: deps.signal });
+    ({ docs } = await drainBatch(client, { selection: r.selection, batch: undefined, order }, sink, {
+      signal: deps.signal,
+    }));
     await sink.end();
   };
   if (r.target.kind === 'file') await writeWhole(r.target.path, fill);

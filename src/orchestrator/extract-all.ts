@@ -14,6 +14,7 @@ import type { WriterName } from '../output/sink.js';
 import { doneRecords } from '../output/verify.js';
 import type { PlanFile, PlanRequest } from '../plan/model.js';
 import type { Display } from '../progress.js';
+import type { Rates } from '../throttle.js';
 import { backoffMs } from './backoff.js';
 import { childSpec, rerunCommand } from './child.js';
 import { childLauncher } from './launch.js';
@@ -37,6 +38,10 @@ export interface RunSettings {
   writer: WriterName;
   /** After each batch the server counts its range (--check-counts): 'strict' fails a batch whose counts differ. */
   checkCounts?: 'on' | 'strict';
+  /** Times a batch's dying cursor is replaced by one reading after its last written `_id` (--cursor-retries). */
+  cursorRetries: number;
+  /** --max-docs-per-second / --max-bytes-per-second for the whole run, shared by the batches running at once. */
+  throttle?: Rates;
 }
 
 export interface ExtractAllRequest extends RunSettings {
@@ -87,7 +92,10 @@ export async function extractAll(r: ExtractAllRequest, deps: ExtractAllDeps): Pr
       log.info(
         `${name}: --overwrite: the export of plan ${earlier.planId} is replaced (${files} of its records and files removed; its other batch files stay until new ones replace them)`,
       );
-    planned = await planStep({ ...r, signal: deps.signal, onRetired, display: log, name });
+    // the throttle holds for planning too: the walk of the _id index reads keys at most at the documents' rate
+    const keysPerSecond = r.throttle?.docs;
+    const request = r.request && keysPerSecond ? { ...r.request, maxKeysPerSecond: keysPerSecond } : r.request;
+    planned = await planStep({ ...r, request, signal: deps.signal, onRetired, display: log, name });
     if (!planned || deps.signal.aborted) return undefined;
     const { plan, fresh } = planned;
     if (!fresh) log.info(`${name}: resuming plan ${plan.planId} (${plural(plan.batches.length, 'batch', 'batches')})`);
@@ -116,6 +124,8 @@ async function runPlan(r: ExtractAllRequest, deps: ExtractAllDeps, plan: PlanFil
     batchTimeout: r.batchTimeout,
     graceSeconds: r.graceSeconds,
     ...(r.checkCounts ? { checkCounts: r.checkCounts } : {}),
+    cursorRetries: r.cursorRetries,
+    ...(r.throttle ? { throttle: r.throttle } : {}),
   });
   const docsBefore = records.reduce((n, rec) => n + (rec?.docs ?? 0), 0);
   if (deps.onBatchDone)

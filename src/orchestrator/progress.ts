@@ -111,10 +111,24 @@ export function progressObserver(
         live.delete(e.index);
         s.done++;
         s.docs += e.record.docs;
-        display.info(
-          `batch ${e.index}: ${count(e.record.docs)} documents in ${e.seconds.toFixed(1)} s${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`,
-          { batch: e.index, docs: e.record.docs, bytes: e.record.bytes, seconds: e.seconds, attempt: e.attempt },
-        );
+        {
+          const notes = [
+            ...(e.attempt > 1 ? [`attempt ${e.attempt}`] : []),
+            ...(e.record.cursorResumes ? [`cursor reopened ${e.record.cursorResumes}×`] : []),
+          ];
+          const resumes = e.record.cursorResumes ? { cursorResumes: e.record.cursorResumes } : {};
+          display.info(
+            `batch ${e.index}: ${count(e.record.docs)} documents in ${e.seconds.toFixed(1)} s${notes.length ? ` (${notes.join(', ')})` : ''}`,
+            {
+              batch: e.index,
+              docs: e.record.docs,
+              bytes: e.record.bytes,
+              seconds: e.seconds,
+              attempt: e.attempt,
+              ...resumes,
+            },
+          );
+        }
         break;
       case 'retry':
         live.delete(e.index);

@@ -27,6 +27,8 @@ export interface Summary {
   planningSeconds: number;
   batches: { total: number; done: number; resumed: number; failed: number; notRun: number };
   retries: number;
+  /** New cursors this run's batches opened after their last written `_id` (--cursor-retries): no document re-read. */
+  cursorResumes: number;
   maxConcurrent: number;
   stopped: string | null;
   /** --merge: the one file the batch files became. */
@@ -100,6 +102,7 @@ export function buildSummary(i: SummaryInput): Summary {
       notRun: result.outcomes.filter((o) => o.status === 'not-run').length,
     },
     retries: result.retried,
+    cursorResumes: sum(result.outcomes, (r) => r.cursorResumes ?? 0),
     maxConcurrent: result.maxRunning,
     stopped: result.stopped ?? null,
     failures: failuresOf(result.outcomes, i.rerun),

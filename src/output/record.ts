@@ -22,6 +22,8 @@ export interface BatchRecord {
   invalidUtf8?: number;
   /** --check-counts: the server's count of the batch's range with the same filter, taken once the batch was written. */
   serverCount?: number;
+  /** New cursors the batch opened after its last written `_id` when one died (--cursor-retries; absent: none). */
+  cursorResumes?: number;
   seconds: number;
   finishedAt: string;
   host: string;
@@ -31,7 +33,15 @@ export interface BatchRecord {
 export function makeRecord(
   plan: PlanFile,
   index: number,
-  r: { docs: number; bytes: number; sha256: string; seconds: number; invalidUtf8?: number; serverCount?: number },
+  r: {
+    docs: number;
+    bytes: number;
+    sha256: string;
+    seconds: number;
+    invalidUtf8?: number;
+    serverCount?: number;
+    cursorResumes?: number;
+  },
 ): BatchRecord {
   return {
     format: RECORD_FORMAT,
@@ -43,6 +53,7 @@ export function makeRecord(
     sha256: r.sha256,
     invalidUtf8: r.invalidUtf8 ?? 0,
     ...(r.serverCount !== undefined ? { serverCount: r.serverCount } : {}),
+    ...(r.cursorResumes ? { cursorResumes: r.cursorResumes } : {}),
     seconds: Math.round(r.seconds * 1000) / 1000,
     finishedAt: new Date().toISOString(),
     host: hostname(),

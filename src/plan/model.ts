@@ -62,6 +62,8 @@ export interface PlanRequest extends Selection {
   method: PlanMethodName;
   /** Read every batch at one cluster time (MongoDB replica sets and sharded clusters). */
   snapshot?: boolean;
+  /** The walk of the `_id` index reads at most this many keys a second (extract-all's --max-docs-per-second). */
+  maxKeysPerSecond?: number | undefined;
 }
 
 /**

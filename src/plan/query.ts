@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
 import type { Batch } from './model.js';
+import { classOf, classRank, TYPE_CLASSES } from './type-classes.js';
 
 /**
  * The `_id` condition of a batch. Bounded sides use $gte/$lt, which already keep to the bound's type class;
@@ -30,6 +31,30 @@ export function batchFilter(batch: Batch | undefined, query: Document | null | u
   if (!id) return hasQuery ? query : {};
   if (!hasQuery) return id;
   return { $and: [query, id] };
+}
+
+/**
+ * What a batch still has to read once its documents up to `last` (an `_id`, in `_id` order) are written: the larger
+ * `_id`s of `last`'s class (`$gt` keeps to it) and the `_id`s of the batch's classes that sort after it (the unseen
+ * types a last batch also takes). Undefined when nothing can be said to come after `last`: a class without an
+ * order (regex, null, …), a NaN (no comparison matches it), or a batch that is not a range.
+ */
+export function afterFilter(batch: Batch, last: unknown): Document | undefined {
+  if (batch.class === 'all') return undefined;
+  const cls = classOf(last);
+  const rank = classRank(cls);
+  const kind = TYPE_CLASSES[rank];
+  if (!kind?.rangeable || isNaNValue(last)) return undefined;
+  const mine = new Set([...batch.types, ...(batch.alsoTypes ?? [])]);
+  const later = TYPE_CLASSES.slice(rank + 1).flatMap((c) => c.aliases.filter((a) => mine.has(a)));
+  const gt = { _id: { $gt: last } };
+  return later.length > 0 ? { $or: [gt, { _id: { $type: later } }] } : gt;
+}
+
+function isNaNValue(v: unknown): boolean {
+  const type = (v as { _bsontype?: string } | null)?._bsontype;
+  if (typeof v === 'number' || type === 'Double') return Number.isNaN(Number((v as number).valueOf()));
+  return type === 'Decimal128' && String(v) === 'NaN';
 }
 
 /** A projection for --fields: the listed paths, and `_id` always (so every document can be accounted for). */

@@ -14,8 +14,14 @@ import { waitFor } from '../helpers/wait.js';
  * per batch across attempts (a marker file in MPE_FI_DIR), so the retry runs clean.
  *   hang          the batch's cursor never yields (SIGTERM still ends the process)
  *   hang-noterm   same, and SIGTERM is ignored: only SIGKILL ends it
- *   pause         after the first document, write the cursor id to pause-K.cursor and wait for the file go-K
- *                 (at most 60 s, and only while MPE_FI_DIR exists; hangs end themselves after 120 s)
+ *   pause         after the first document (the MPE_FI_PAUSE_AT-th), write the cursor id to pause-K.cursor and wait
+ *                 for the file go-K (at most 60 s, and only while MPE_FI_DIR exists; hangs end themselves after 120 s)
+ *   kill          each of the first MPE_FI_KILLS cursors (default 1) of the batch kills
+ *                 itself on the server (killCursors, the command another connection sends) after its MPE_FI_KILL_AT-th
+ *                 document, counted across the batch's attempts in the file kills-K
+ *   reads         at exit, the documents the batch's find cursors returned go to reads-K-PID
+ *   MPE_FI_BATCHSIZE=N  (with any action) the batch's find cursors ask for N documents per reply, so that a cursor
+ *                 killed mid-batch still has documents on the server
  *   junk          write junk to stdout and to the report descriptor (fd 3) before running normally
  *   exit0         write junk to stdout and exit 0 at once, having done nothing
  *   badutf8       (every batch) the first "xx" in each raw document the cursor returns becomes 0xff 'x': invalid UTF-8,
@@ -41,6 +47,15 @@ const driver = () => require(isBatch ? process.env.MPE_FI_BATCH_BUNDLE : process
 // the batch's find cursor only (not listCollections and the like, which also inherit next())
 const cursorProto = () => driver().FindCursor.prototype;
 const keepAlive = () => setInterval(() => {}, 1 << 30);
+const env = (name, dflt) => Number(process.env[name] || dflt);
+if (isBatch && process.env.MPE_FI_BATCHSIZE) {
+  const proto = driver().FindCursor.prototype;
+  const orig = proto.next;
+  proto.next = function () {
+    if (!this.__fiSized) { this.__fiSized = true; try { this.batchSize(env('MPE_FI_BATCHSIZE')); } catch {} }
+    return orig.call(this);
+  };
+}
 for (const s of spec) {
   const [act, target] = s.split(':');
   if (act === 'hwm') {
@@ -60,8 +75,35 @@ for (const s of spec) {
   }
   if (!isBatch) continue;
   if (target !== undefined && target !== '*' && target !== batch) continue;
+  if (act === 'reads') {
+    const proto = cursorProto();
+    const orig = proto.next;
+    let reads = 0;
+    proto.next = async function () { const d = await orig.call(this); if (d) reads++; return d; };
+    process.on('exit', () => fs.writeFileSync(path.join(dir, 'reads-' + batch + '-' + process.pid), String(reads)));
+    continue;
+  }
+  if (act === 'kill') {
+    const proto = cursorProto();
+    const orig = proto.next;
+    const at = env('MPE_FI_KILL_AT', 1);
+    const counter = path.join(dir, 'kills-' + batch);
+    proto.next = async function () {
+      const d = await orig.call(this);
+      this.__fiKillSeen = (this.__fiKillSeen || 0) + (d ? 1 : 0);
+      // counted across the batch's attempts (processes): the kills after the last leave its cursors alone
+      const kills = fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0;
+      if (d && this.__fiKillSeen === at && kills < env('MPE_FI_KILLS', 1)) {
+        const ns = this.namespace;
+        await this.client.db(ns.db).command({ killCursors: ns.collection, cursors: [this.id] });
+        fs.writeFileSync(counter, String(kills + 1));
+      }
+      return d;
+    };
+    continue;
+  }
   if (act === 'badutf8') {
-    const orig = driver().AbstractCursor.prototype.next;
+    const orig = cursorProto().next;
     cursorProto().next = async function () {
       const d = await orig.call(this);
       if (d instanceof Uint8Array) {
@@ -89,11 +131,12 @@ for (const s of spec) {
     cursorProto().next = () => new Promise(() => {});
   } else if (act === 'pause') {
     const proto = cursorProto();
-    const orig = driver().AbstractCursor.prototype.next;
+    const orig = cursorProto().next;
     let paused = false;
     proto.next = async function () {
       const d = await orig.call(this);
-      if (!paused && d) {
+      this.__fiPauseSeen = (this.__fiPauseSeen || 0) + (d ? 1 : 0);
+      if (!paused && d && this.__fiPauseSeen >= env('MPE_FI_PAUSE_AT', 1)) {
         paused = true;
         fs.writeFileSync(path.join(dir, 'pause-' + batch + '.cursor'), String(this.id));
         const until = Date.now() + 60000;

@@ -1,19 +1,20 @@
 // Cases 1, 2, 3, 5, 10, 11: faults injected into real processes against the real server; outcomes asserted on disk.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { BSON, type Db, MongoClient } from 'mongodb';
 import type { Summary } from '../../src/orchestrator/summary.js';
 import { repoRoot, runBin, spawnBin } from '../helpers/cli.js';
-import { outputIds, recordsHold, tmpFilesIn } from '../helpers/output-dir.js';
+import { outputIds, recordFiles, recordsHold, tmpFilesIn } from '../helpers/output-dir.js';
 import { exists, processAlive as running } from '../helpers/proc.js';
 import { readJson, sourceArgs } from '../helpers/run.js';
 import { withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { privateServer } from '../orchestrator/_support.js';
 import { FAST, faults } from './_support.js';
 
 const tdb = withDb('hardening_faults');
@@ -102,7 +103,7 @@ describe('faults', { timeout: 240_000 }, () => {
     assert.ok(Date.now() - started < 60_000);
   });
 
-  test('3: the cursor is killed server-side mid-batch (killCursors) → the batch restarts, no duplicates', async (t) => {
+  test('3: the cursor is killed server-side at 90 % of its batch (killCursors) → a new cursor reads on after the last written _id: every document once, none re-read, no batch retry', async (t) => {
     const dir = await tmpDir(t, 'mpe-hard-kc-');
     const expected = await seed(tdb.db, 'killcursor', 600);
     const f = await faults(join(dir, 'fi'));
@@ -113,7 +114,8 @@ describe('faults', { timeout: 240_000 }, () => {
       'killcursor',
       out,
       ['--batch-size', '300', '--concurrency', '2'],
-      f.env(['pause:0']),
+      // replies of 20 documents: at the 270th the server still holds the rest of the batch behind the cursor
+      f.env(['pause:0', 'reads:0'], { MPE_FI_PAUSE_AT: '270', MPE_FI_BATCHSIZE: '20' }),
     );
     const { cursorId } = await f.paused(0);
     const killed = await tdb.db.command({ killCursors: 'killcursor', cursors: [BSON.Long.fromString(cursorId)] });
@@ -121,7 +123,90 @@ describe('faults', { timeout: 240_000 }, () => {
     await f.go(0);
     const r = await run.done;
     await assertComplete(out, expected, r);
-    assert.ok(r.summary.retries >= 1, 'the batch was restarted');
+    assert.equal(r.summary.retries, 0, `no whole-batch retry: ${r.stderr}`);
+    assert.equal(r.summary.cursorResumes, 1, 'one new cursor');
+    const records = await Promise.all(recordFiles(await readdir(out)).map((n) => readJson(join(out, n))));
+    const record = records.find((x) => x.batch === 0);
+    assert.equal(record.cursorResumes, 1, 'the record says the cursor was reopened');
+    assert.equal(record.docs, 300);
+    const reads = f.list('reads-0-').map((n) => Number(f.read(n)));
+    assert.equal(reads.length, 1, 'one process ran batch 0');
+    assert.ok(reads[0]! <= 300 + 20, `batch 0 read ${reads[0]} documents for 300: more than one reply re-read`);
+    assert.match(r.stderr, /batch 0: 300 documents in [\d.]+ s \(cursor reopened 1×\)/);
+  });
+
+  test('3b: a cursor killed again and again: --cursor-retries bounds the new cursors, then the whole batch is retried', async (t) => {
+    const dir = await tmpDir(t, 'mpe-hard-kc2-');
+    const expected = await seed(tdb.db, 'killagain', 300);
+    const f = await faults(join(dir, 'fi'));
+    const out = join(dir, 'out');
+    const r = await startAll(
+      t,
+      tdb.name,
+      'killagain',
+      out,
+      ['--batch-size', '150', '--cursor-retries', '2', '--concurrency', '1'],
+      // each of the first three cursors of batch 1 (the last: it also takes unseen types) is killed at its 30th
+      // document, counted across attempts
+      f.env(['kill:1'], { MPE_FI_KILL_AT: '30', MPE_FI_KILLS: '3', MPE_FI_BATCHSIZE: '20' }),
+    ).done;
+    assert.equal(f.read('kills-1'), '3', 'three cursors were killed');
+    await assertComplete(out, expected, r);
+    assert.equal(
+      r.summary.retries,
+      1,
+      `the third kill exhausted --cursor-retries 2: one whole-batch retry: ${r.stderr}`,
+    );
+    assert.match(r.stderr, /attempt 1 failed: .*the cursor was reopened 2 times: --cursor-retries/);
+    assert.equal(r.summary.cursorResumes, 0, 'the attempt that finished needed no new cursor');
+  });
+
+  test('3d: the server is killed and restarted mid-batch → the batch reconnects and reads on after its last written _id', async (t) => {
+    const server = await privateServer(t);
+    if ('skip' in server) return t.skip(server.skip);
+    const client = await MongoClient.connect(server.uri, { serverSelectionTimeoutMS: 10_000 });
+    const expected = await seed(client.db('restart'), 'c', 400).finally(() => client.close());
+    const dir = await tmpDir(t, 'mpe-hard-restart-');
+    const f = await faults(join(dir, 'fi'));
+    const out = join(dir, 'out');
+    const run = startAll(
+      t,
+      'restart',
+      'c',
+      out,
+      ['--batch-size', '200', '--concurrency', '1', '--connect-timeout', '10'],
+      f.env(['pause:0', 'reads:0'], { MONGO_URI: server.uri, MPE_FI_PAUSE_AT: '150', MPE_FI_BATCHSIZE: '20' }),
+    );
+    await f.paused(0);
+    server.kill('SIGKILL');
+    await server.exited;
+    await server.restart();
+    await f.go(0);
+    const r = await run.done;
+    await assertComplete(out, expected, r);
+    assert.equal(r.summary.retries, 0, `no whole-batch retry: ${r.stderr}`);
+    assert.equal(r.summary.cursorResumes, 1);
+    const reads = f.list('reads-0-').map((n) => Number(f.read(n)));
+    assert.ok(reads.length === 1 && reads[0]! <= 200 + 20, `batch 0 read ${reads} documents for 200`);
+  });
+
+  test('3c: --cursor-retries 0: a killed cursor restarts the whole batch, as before', async (t) => {
+    const dir = await tmpDir(t, 'mpe-hard-kc0-');
+    const expected = await seed(tdb.db, 'killnone', 300);
+    const f = await faults(join(dir, 'fi'));
+    const out = join(dir, 'out');
+    const r = await startAll(
+      t,
+      tdb.name,
+      'killnone',
+      out,
+      ['--batch-size', '150', '--cursor-retries', '0'],
+      f.env(['kill:0'], { MPE_FI_KILL_AT: '50', MPE_FI_BATCHSIZE: '20' }),
+    ).done;
+    assert.equal(f.read('kills-0'), '1');
+    await assertComplete(out, expected, r);
+    assert.equal(r.summary.retries, 1);
+    assert.equal(r.summary.cursorResumes, 0);
   });
 
   test('5: a child writing junk to stdout and to the report channel, and one exiting 0 having done nothing', async (t) => {
@@ -222,7 +307,7 @@ describe('faults', { timeout: 240_000 }, () => {
     );
   });
 
-  test('11: the server restarts while a batch streams → the batch is retried and the run completes', async (t) => {
+  test('11: the server restarts (gracefully) while a batch streams → the batch reads on after its last written _id, the run completes', async (t) => {
     const { startFerretDB } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'ferretdb.js')).href)) as {
       startFerretDB(): Promise<{ uri: string; restart(): Promise<void>; stop(): Promise<void> }>;
     };
@@ -246,6 +331,7 @@ describe('faults', { timeout: 240_000 }, () => {
     await f.go(0);
     const r = await run.done;
     await assertComplete(out, expected, r);
-    assert.ok(r.summary.retries >= 1, 'the batch cut off by the restart was retried');
+    assert.equal(r.summary.retries, 0, `no whole-batch retry: ${r.stderr}`);
+    assert.ok(r.summary.cursorResumes >= 1, 'the batch cut off by the restart opened a new cursor');
   });
 });

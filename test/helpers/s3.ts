@@ -62,6 +62,8 @@ export async function withStore(label: string): Promise<TestStore> {
           stop: async () => {},
         }
       : await vgw.startVersity();
+    // the pinned SDK's Node 20 notice, as the commands silence it (src/output/s3-destination.ts)
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     client = new S3Client({
       endpoint: store.env.AWS_ENDPOINT_URL_S3,
       forcePathStyle: true,

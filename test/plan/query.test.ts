@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
 import { parseFields } from '../../src/cli/options/values.js';
 import type { Batch } from '../../src/plan/model.js';
-import { batchFilter, idCondition, projection } from '../../src/plan/query.js';
+import { afterFilter, batchFilter, idCondition, projection } from '../../src/plan/query.js';
 
 const { Int32, Long, ObjectId } = BSON;
 
@@ -134,5 +134,44 @@ describe('projection', () => {
   // "only _id", not "no projection at all" (whole documents).
   test('--fields _id projects _id only', () => {
     assert.deepEqual(projection(parseFields('_id')), { _id: 1 });
+  });
+});
+
+describe('afterFilter (a batch reading on after its last written _id)', () => {
+  test('a range of one class: the larger _ids of that class only', () => {
+    assert.deepEqual(afterFilter(batch(10, 20), new Int32(15)), { _id: { $gt: new Int32(15) } });
+  });
+
+  test('a last batch that also takes unseen types: the larger _ids, and the types that sort after the last _id', () => {
+    const b = { ...batch(10), alsoTypes: ['minKey', 'null', 'string', 'objectId', 'maxKey'] };
+    assert.deepEqual(afterFilter(b, 12), {
+      $or: [{ _id: { $gt: 12 } }, { _id: { $type: ['string', 'objectId', 'maxKey'] } }],
+    });
+  });
+
+  test('a last _id of an unseen type: its class onwards, nothing of the classes before it', () => {
+    const b = { ...batch(10), alsoTypes: ['minKey', 'string', 'objectId', 'date'] };
+    const id = new ObjectId('64b000000000000000000000');
+    assert.deepEqual(afterFilter(b, id), { $or: [{ _id: { $gt: id } }, { _id: { $type: ['date'] } }] });
+  });
+
+  test('only aliases the batch itself names (a server may lack some $type aliases)', () => {
+    const b: Batch = { index: 0, class: 'string', types: ['string'], estimatedDocs: 0, alsoTypes: ['objectId'] };
+    assert.deepEqual(afterFilter(b, 'k'), { $or: [{ _id: { $gt: 'k' } }, { _id: { $type: ['objectId'] } }] });
+  });
+
+  test('nothing can come after a NaN, a regex, a null, or in a batch of class "all": undefined', () => {
+    assert.equal(afterFilter(batch(), Number.NaN), undefined);
+    assert.equal(afterFilter(batch(), new BSON.Double(Number.NaN)), undefined);
+    assert.equal(afterFilter(batch(), BSON.Decimal128.fromString('NaN')), undefined);
+    assert.equal(afterFilter(batch(), new BSON.BSONRegExp('a', '')), undefined);
+    assert.equal(afterFilter(batch(), null), undefined);
+    assert.equal(afterFilter({ index: 0, class: 'all', types: [], estimatedDocs: 0 }, 5), undefined);
+  });
+
+  test('a Long or a Decimal128 last _id is a number like any other', () => {
+    assert.deepEqual(afterFilter(batch(), Long.fromNumber(7)), { _id: { $gt: Long.fromNumber(7) } });
+    const d = BSON.Decimal128.fromString('7.5');
+    assert.deepEqual(afterFilter(batch(), d), { _id: { $gt: d } });
   });
 });

@@ -118,17 +118,27 @@ export function bytesOption(option: string, value: unknown, min = 1): number | u
   return n;
 }
 
+const positive = (value: unknown): number =>
+  typeof value === 'number'
+    ? value
+    : typeof value === 'string' && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value)
+      ? Number(value)
+      : Number.NaN;
+
 /** Seconds > 0 (fractions allowed). */
 export function secondsOption(option: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  const n =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value)
-        ? Number(value)
-        : Number.NaN;
+  const n = positive(value);
   if (!Number.isFinite(n) || n <= 0)
     throw usage(`--${option}: expected a number of seconds > 0, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A rate > 0 per second (fractions allowed: a run's limit shared by three batches). */
+export function rateOption(option: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = positive(value);
+  if (!Number.isFinite(n) || n <= 0) throw usage(`--${option}: expected a number > 0, got ${JSON.stringify(value)}`);
   return n;
 }
 
