@@ -170,8 +170,8 @@ async function parallelExport(r: ExportFileRequest, deps: ExportFileDeps): Promi
     const d = destinationAt(work);
     const plan = (await d.readPlan())!;
     const records = await doneRecords(d, plan);
-    const { pieces, gzip } = mergePlan(plan, records);
-    await writeWhole(r.target.path, async (stream) => void (await writePieces(pieces, readerOf(d), stream, gzip)));
+    const { pieces, compress } = mergePlan(plan, records);
+    await writeWhole(r.target.path, async (stream) => void (await writePieces(pieces, readerOf(d), stream, compress)));
     deps.detail.info(`${deps.name}: ${r.target.path}: ${(await stat(r.target.path)).size} bytes`);
   }
   await rm(work, { recursive: true, force: true });

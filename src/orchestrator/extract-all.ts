@@ -176,7 +176,7 @@ async function mergeRun(
   deps: ExtractAllDeps,
 ): Promise<NonNullable<Summary['merged']>> {
   const started = performance.now();
-  const { pieces, gzip } = mergePlan(plan, records);
+  const { pieces, compress } = mergePlan(plan, records);
   const total = records.reduce((n, rec) => n + (rec?.bytes ?? 0), 0);
   const where = target === '-' ? 'standard output' : resolve(target);
   const activity = deps.log.begin(
@@ -184,9 +184,11 @@ async function mergeRun(
     `merging ${plural(plan.batches.length, 'batch file', 'batch files')} into ${where}`,
   );
   const onBytes = (bytes: number) =>
-    activity.update(`merging into ${where} · ${bytesText(bytes)}${gzip ? '' : ` of ${bytesText(total)}`}`, { bytes });
+    activity.update(`merging into ${where} · ${bytesText(bytes)}${compress ? '' : ` of ${bytesText(total)}`}`, {
+      bytes,
+    });
   if (target === '-') {
-    const bytes = await writePieces(pieces, readerOf(d), deps.stdout ?? process.stdout, gzip, onBytes);
+    const bytes = await writePieces(pieces, readerOf(d), deps.stdout ?? process.stdout, compress, onBytes);
     activity.end(undefined, { bytes });
     return { file: '-', bytes, seconds: elapsedSince(started) };
   }
@@ -194,7 +196,7 @@ async function mergeRun(
   const file = await openAtomic(path);
   try {
     const stream = file.createStream();
-    await writePieces(pieces, readerOf(d), stream, gzip, onBytes);
+    await writePieces(pieces, readerOf(d), stream, compress, onBytes);
     stream.end();
     await once(stream, 'finish');
     await file.commit();

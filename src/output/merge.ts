@@ -11,10 +11,10 @@ import { ranges } from './verify.js';
 
 /**
  * What one file of the merged output is made of: its pieces in order. A batch file's piece is its bytes [start, end)
- * (end: Infinity for all of them); decompressed first with `gunzip`, where a negative end holds back that many
+ * (end: Infinity for all of them); decompressed first with `decompress`, where a negative end holds back that many
  * bytes of the decompressed end.
  */
-type Piece = Buffer | { name: string; start: number; end: number; gunzip: Compression };
+type Piece = Buffer | { name: string; start: number; end: number; decompress: Compression };
 
 /** Reads a batch file's bytes [start, end) from where the export is (a directory, a bucket). */
 export type RangeReader = (name: string, start: number, end: number) => Promise<Readable>;
@@ -35,7 +35,7 @@ export const readerOf =
 export function mergePlan(
   plan: PlanFile,
   records: readonly (BatchRecord | undefined)[],
-): { pieces: Piece[]; gzip: Compression } {
+): { pieces: Piece[]; compress: Compression } {
   const missing = plan.batches.map((b) => b.index).filter((i) => !records[i]);
   if (missing.length > 0) {
     throw new ExtractError(
@@ -48,52 +48,52 @@ export function mergePlan(
   const size = (i: number): number => records[i]!.bytes;
   const name = (i: number): string => batchFileName(plan, i);
   const c = compressionOf(o);
-  const whole = (i: number): Piece => ({ name: name(i), start: 0, end: size(i), gunzip: undefined });
+  const whole = (i: number): Piece => ({ name: name(i), start: 0, end: size(i), decompress: undefined });
   if (o.mongoexport) {
     const w = wholeFile(o);
-    if (full.length === 0) return { pieces: [w.empty], gzip: c };
+    if (full.length === 0) return { pieces: [w.empty], compress: c };
     const pieces: Piece[] = [w.head];
     full.forEach((i, k) => {
       if (k > 0) pieces.push(w.between);
-      pieces.push(c ? { name: name(i), start: 0, end: Number.POSITIVE_INFINITY, gunzip: c } : whole(i));
+      pieces.push(c ? { name: name(i), start: 0, end: Number.POSITIVE_INFINITY, decompress: c } : whole(i));
     });
     pieces.push(w.foot);
-    return { pieces, gzip: c };
+    return { pieces, compress: c };
   }
   if (o.format === 'ndjson') {
     // gzip members concatenated are one gzip file: no recompression. zstd frames concatenated are one zstd file
     // too, but Node's own zstd reads the first frame only: recompressed into one frame, every reader reads it all
     if (c === 'zstd')
       return {
-        pieces: full.map((i) => ({ name: name(i), start: 0, end: Number.POSITIVE_INFINITY, gunzip: c })),
-        gzip: c,
+        pieces: full.map((i) => ({ name: name(i), start: 0, end: Number.POSITIVE_INFINITY, decompress: c })),
+        compress: c,
       };
-    return { pieces: plan.batches.map((b) => whole(b.index)), gzip: undefined };
+    return { pieces: plan.batches.map((b) => whole(b.index)), compress: undefined };
   }
   const f = framingOf(o);
-  if (full.length === 0) return { pieces: [f.empty], gzip: c };
+  if (full.length === 0) return { pieces: [f.empty], compress: c };
   const pieces: Piece[] = [f.open];
   full.forEach((i, k) => {
     if (k > 0) pieces.push(f.sep);
     pieces.push(
       c
-        ? { name: name(i), start: f.open.length, end: f.close.length > 0 ? -f.close.length : Infinity, gunzip: c }
-        : { name: name(i), start: f.open.length, end: size(i) - f.close.length, gunzip: undefined },
+        ? { name: name(i), start: f.open.length, end: f.close.length > 0 ? -f.close.length : Infinity, decompress: c }
+        : { name: name(i), start: f.open.length, end: size(i) - f.close.length, decompress: undefined },
     );
   });
   pieces.push(f.close);
-  return { pieces, gzip: c };
+  return { pieces, compress: c };
 }
 
 /**
- * Write the pieces into `out` (gzip-compressing them when `gzip`), honouring backpressure; `out` is not ended.
+ * Write the pieces into `out` (compressing them when `compress`), honouring backpressure; `out` is not ended.
  * Returns the bytes `out` was given.
  */
 export async function writePieces(
   pieces: readonly Piece[],
   read: RangeReader,
   out: Writable,
-  gzip: Compression | false,
+  compress: Compression | false,
   onBytes?: (bytes: number) => void,
 ): Promise<number> {
   let bytes = 0;
@@ -102,7 +102,7 @@ export async function writePieces(
     onBytes?.(bytes);
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  const zip = gzip ? compressor(gzip) : undefined;
+  const zip = compress ? compressor(compress) : undefined;
   let zipped = Promise.resolve();
   if (zip) {
     zip.on('data', (c: Buffer) => {
@@ -133,7 +133,7 @@ async function copy(
   read: RangeReader,
   put: (chunk: Buffer) => Promise<void>,
 ): Promise<void> {
-  if (!p.gunzip) {
+  if (!p.decompress) {
     if (p.end <= p.start) return;
     for await (const chunk of await read(p.name, p.start, p.end)) await put(chunk as Buffer);
     return;
@@ -142,7 +142,7 @@ async function copy(
   const hold = p.end < 0 ? -p.end : 0;
   let skip = p.start;
   let tail = Buffer.alloc(0);
-  for await (const chunk of (await read(p.name, 0, Number.POSITIVE_INFINITY)).pipe(decompressor(p.gunzip))) {
+  for await (const chunk of (await read(p.name, 0, Number.POSITIVE_INFINITY)).pipe(decompressor(p.decompress))) {
     let c = Buffer.concat([tail, chunk as Buffer]);
     if (skip > 0) {
       const n = Math.min(skip, c.length);
@@ -187,7 +187,7 @@ export class StreamedMerge {
       this.ready.delete(this.next);
       if (rec.docs > 0) {
         const pieces: Piece[] = [this.wrote ? this.whole.between : this.whole.head];
-        pieces.push({ name: batchFileName(this.plan, this.next), start: 0, end: rec.bytes, gunzip: undefined });
+        pieces.push({ name: batchFileName(this.plan, this.next), start: 0, end: rec.bytes, decompress: undefined });
         await writePieces(pieces, readerOf(this.destination), this.out, false);
         this.wrote = true;
       }
