@@ -32,7 +32,6 @@ const optional = [
   // the S3 destination's SDK: in s3.cjs, loaded by the processes that write to S3 only (a local batch loads
   // exactly what it did before)
   '@aws-sdk/client-s3',
-  '@aws-sdk/lib-storage',
 ];
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import { PassThrough, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { ExtractError } from '../errors.js';
@@ -21,6 +21,7 @@ import {
 } from './layout.js';
 import type { Manifest } from './manifest.js';
 import { type BatchCheck, type BatchRecord, hashCheck, RECORD_FORMAT } from './record.js';
+import { MultipartWriter } from './s3-upload.js';
 
 /** `s3://bucket/prefix/`: where an export's objects go. */
 export const isS3 = (location: string): boolean => location.startsWith('s3://');
@@ -36,12 +37,10 @@ export function parseS3(location: string): { bucket: string; prefix: string } {
 }
 
 /**
- * Parts of a batch's multipart upload: what a child holds in memory is about PART_BYTES × (QUEUE + 1). A batch
- * object can have 10,000 parts, so at most 50 GB (choose --batch-size or --batches below that). S3's smallest part.
+ * Parts of a batch's multipart upload, S3's smallest: a child holds one such buffer (src/output/s3-upload.ts). A
+ * batch object can have 10,000 parts, so at most 50 GB (choose --batch-size or --batches below that).
  */
 const PART_BYTES = 5 * 1024 * 1024;
-const QUEUE = 1;
-const SLICE = 1 << 20;
 
 type Sdk = typeof import('./s3-sdk.js');
 /**
@@ -53,9 +52,7 @@ const here = fileURLToPath(import.meta.url);
 const requireHere = createRequire(here);
 let loaded: Sdk | undefined;
 const sdk = async (): Promise<Sdk> => {
-  loaded ??= here.endsWith('.cjs')
-    ? (requireHere('./s3.cjs') as Sdk)
-    : ({ ...requireHere('@aws-sdk/client-s3'), ...requireHere('@aws-sdk/lib-storage') } as Sdk);
+  loaded ??= here.endsWith('.cjs') ? (requireHere('./s3.cjs') as Sdk) : (requireHere('@aws-sdk/client-s3') as Sdk);
   return loaded;
 };
 
@@ -221,55 +218,20 @@ export class S3Destination implements Destination {
 
   async openBatch(plan: PlanFile, index: number): Promise<BatchWriter> {
     const name = batchFileName(plan, index);
-    const [c, { Upload }] = await Promise.all([this.client(), sdk()]);
+    const [c, s] = await Promise.all([this.client(), sdk()]);
     // a record of an earlier run of this batch no longer vouches for the object this run replaces
     await this.delete(recordFileName(plan, index));
-    // The writer writes into `input`; the upload reads it in slices of SLICE bytes (views, not copies), one at a
-    // time. A 15 MB document is one chunk: whole, lib-storage would copy it into a part buffer with what came before
-    // (Buffer.concat); in slices it copies part-sized runs only, and the document's buffer goes once sent.
-    const input = new PassThrough({ highWaterMark: SLICE });
-    const slices = async function* () {
-      for await (const chunk of input as AsyncIterable<Buffer>)
-        for (let at = 0; at < chunk.length; at += SLICE) yield chunk.subarray(at, at + SLICE);
+    const upload = new MultipartWriter(c, s, this.bucket, this.key(name), PART_BYTES);
+    const abort = async (): Promise<void> => {
+      upload.destroy();
+      await upload.abort();
     };
-    const body = Readable.from(slices(), { objectMode: false, highWaterMark: SLICE });
-    const upload = new Upload({
-      client: c,
-      params: { Bucket: this.bucket, Key: this.key(name), Body: body },
-      partSize: PART_BYTES,
-      queueSize: QUEUE,
-      leavePartsOnError: false,
-    });
-    const done = upload.done();
-    done.catch(() => {}); // awaited in publish; an abort rejects it too
-    let aborted: Promise<void> | undefined;
-    const abort = (): Promise<void> => {
-      aborted ??= (async () => {
-        input.destroy();
-        body.destroy();
-        await upload.abort().catch(() => {});
-        // lib-storage aborts the multipart upload only once its part uploads have wound down; a process that is
-        // about to exit cannot wait for that, so the upload is aborted here (a second abort is harmless)
-        const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
-        if (uploadId) {
-          const s = await sdk();
-          await c
-            .send(new s.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key(name), UploadId: uploadId }))
-            .catch(() => {});
-        }
-      })();
-      return aborted;
-    };
-    // the multipart upload fails: the writer's stream fails with it, so the batch stops reading
-    done.catch((err: unknown) => {
-      if (!aborted) input.destroy(s3Error(err, this.pathOf(name), this.bucket));
-    });
     return {
-      stream: input,
+      stream: upload,
       publish: async (record) => {
         let etag: string | undefined;
         try {
-          etag = (await done).ETag;
+          etag = await upload.done;
         } catch (err) {
           throw s3Error(err, this.pathOf(name), this.bucket);
         }

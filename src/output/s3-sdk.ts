@@ -2,6 +2,8 @@
 // dist/bundle/s3.cjs), which the commands load only when they write to S3 (see s3-destination.ts).
 export {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -10,5 +12,5 @@ export {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
-export { Upload } from '@aws-sdk/lib-storage';
