@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import type { Attempt, ChildSpec } from '../../src/orchestrator/child.js';
-import { childLauncher } from '../../src/orchestrator/launch.js';
+import { childLauncher, describeAttempt } from '../../src/orchestrator/launch.js';
 import { openAtomic } from '../../src/output/atomic-file.js';
 import { batchPath } from '../../src/output/layout.js';
 import { destinationAt } from '../../src/output/local-destination.js';
@@ -155,5 +155,38 @@ describe('the launcher checks what a child says it did', () => {
     )(0, 1, signal, () => {});
     assert.equal(r.ok, false);
     if (!r.ok) assert.equal(r.canceled, true);
+  });
+});
+
+describe('describeAttempt: why an attempt failed, in one line', () => {
+  test('a check that failed comes first, whatever else happened', () => {
+    assert.equal(
+      describeAttempt(exited({ timedOut: true, exitCode: 1 }), 'file has 3 bytes'),
+      'result does not check out: file has 3 bytes',
+    );
+  });
+  test('a timeout, before the child’s own report', () => {
+    const failure = { type: 'error', code: 'FAILED', message: 'server error: x' } as Attempt['failure'];
+    assert.equal(describeAttempt(exited({ timedOut: true, signal: 'SIGTERM', failure })), 'exceeded --batch-timeout');
+  });
+  test('the child’s report, before its signal or exit code', () => {
+    const failure = { type: 'error', code: 'FAILED', message: 'server error: x' } as Attempt['failure'];
+    assert.equal(describeAttempt(exited({ exitCode: 1, signal: 'SIGTERM', failure })), 'server error: x');
+  });
+  test('a signal: SIGKILL says who may have sent it, another signal is named alone', () => {
+    assert.equal(
+      describeAttempt(exited({ exitCode: undefined, signal: 'SIGKILL' })),
+      'killed by SIGKILL (out of memory, or killed from outside)',
+    );
+    assert.equal(describeAttempt(exited({ exitCode: undefined, signal: 'SIGSEGV' })), 'killed by SIGSEGV');
+  });
+  test('else its last stderr line without the command prefix, or its exit code', () => {
+    assert.equal(
+      describeAttempt(exited({ exitCode: 6, lastLine: 'extract-batch: cannot write /x: disk full' })),
+      'cannot write /x: disk full',
+    );
+    assert.equal(describeAttempt(exited({ exitCode: 6, lastLine: 'oops extract-batch: x' })), 'oops extract-batch: x');
+    assert.equal(describeAttempt(exited({ exitCode: 3, lastLine: '' })), 'exit code 3');
+    assert.equal(describeAttempt(exited({ exitCode: 3, lastLine: 'extract-batch: ' })), 'exit code 3');
   });
 });
