@@ -210,4 +210,32 @@ describe('records: what they hold, and --check-counts', () => {
     assert.deepEqual(counted.countMismatches, [{ batch: 1, docs: 2, serverCount: 3 }]);
     assert.deepEqual(seen, [1, 2, 3], 'progress counts the batches checked');
   });
+
+  test('verifyPlan: one batch with a server count is enough for the list (a run resumed with --check-counts)', async (t) => {
+    const dir = await tmpDir(t);
+    const plan = planOf(2);
+    const d = destinationAt(dir);
+    await finish(dir, plan, 0, 2);
+    const text = '{"_id":100}\n';
+    const rec = makeRecord(plan, 1, { docs: 1, bytes: text.length, sha256: sha256(text), seconds: 0, serverCount: 4 });
+    await writeFile(batchPath(dir, plan, 1), text);
+    await writeRecord(dir, plan, rec);
+    const r = await verifyPlan(d, plan, { hash: true });
+    assert.deepEqual(r.countMismatches, [{ batch: 1, docs: 1, serverCount: 4 }]);
+  });
+
+  test('doneRecords reports its progress: batches checked, batches done, bytes done', async (t) => {
+    const dir = await tmpDir(t);
+    const plan = planOf(3);
+    const a = await finish(dir, plan, 0, 1);
+    const c = await finish(dir, plan, 2, 2);
+    const seen: [number, number, number][] = [];
+    await doneRecords(destinationAt(dir), plan, (checked, done, bytes) => seen.push([checked, done, bytes]));
+    const [ba, bc] = [Buffer.byteLength(a), Buffer.byteLength(c)];
+    assert.deepEqual(seen, [
+      [1, 1, ba],
+      [2, 1, ba],
+      [3, 2, ba + bc],
+    ]);
+  });
 });
