@@ -94,3 +94,48 @@ test('a lock left by a dead process, a stale lock and an empty old lock are take
     [],
   );
 });
+
+const pending = async (p: Promise<unknown>, ms: number): Promise<boolean> =>
+  Promise.race([p.then(() => false), sleep(ms).then(() => true)]);
+
+test('a live lock of another host, not yet stale, and a fresh empty lock are waited for, not taken over', async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(dir, plan, 0);
+  await writeFile(path, JSON.stringify({ pid: 1, host: 'other-pod', at: new Date().toISOString(), nonce: 'x' }) + '\n');
+  const waiting = acquirePublishLock(path, { staleMs: 60_000, pollMs: 5 });
+  assert.equal(await pending(waiting, 200), true, 'took over a live lock of another host');
+  await writeFile(path, ''); // a publisher between creating its lock and writing it
+  assert.equal(await pending(waiting, 200), true, 'took over a lock being written');
+  await import('node:fs/promises').then((fs) => fs.unlink(path));
+  const lock = await waiting;
+  const held = JSON.parse(await readFile(path, 'utf8'));
+  assert.equal(held.pid, process.pid);
+  assert.equal(held.host, hostname());
+  assert.match(held.nonce, /^[0-9a-f]{16}$/);
+  await lock.release();
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test('release removes only its own lock, and the exit hook goes with it', async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(dir, plan, 0);
+  const before = process.listenerCount('exit');
+  const lock = await acquirePublishLock(path);
+  assert.equal(process.listenerCount('exit'), before + 1, 'a publisher killed in its critical section removes it');
+  // taken over meanwhile (judged stale) by another publisher: its lock stays
+  const other = JSON.stringify({ pid: 1, host: 'h', at: 'now', nonce: 'someone-else' }) + '\n';
+  await writeFile(path, other);
+  await lock.release();
+  assert.equal(process.listenerCount('exit'), before);
+  assert.equal(await readFile(path, 'utf8'), other);
+});
+
+test('a lock that cannot be created (no such directory) is an OUTPUT error naming it', async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(`${dir}/missing`, plan, 0);
+  await assert.rejects(acquirePublishLock(path), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'OUTPUT');
+    assert.ok(err.message.includes(path), err.message);
+    return true;
+  });
+});
