@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { exitForSignal, usage } from '../errors.js';
 import { plural } from '../log.js';
+import { CONNECTION, connection } from '../options/connection.js';
+import { declare, type OptionSpecs, override } from '../options/declare.js';
+import { displayOf, LOGGING } from '../options/logging.js';
+import { cli } from '../options/parse.js';
+import { RUNNING, running } from '../options/running.js';
+import { FORMAT, OUT_DIR, PLANNING, planRequest, SELECTION_OPTIONS, SOURCE } from '../options/selection.js';
+import { nonEmpty, required } from '../options/values.js';
 import { extractAll } from '../orchestrator/extract-all.js';
 import { bytesText, count } from '../orchestrator/progress.js';
 import type { Summary } from '../orchestrator/summary.js';
@@ -8,13 +15,7 @@ import { writeFileAtomic } from '../output/atomic-file.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
 import type { Display } from '../progress.js';
-import { abortOnSignals, cli } from './main.js';
-import { CONNECTION, connection } from './options/connection.js';
-import { declare, type OptionSpecs, override } from './options/declare.js';
-import { displayOf, LOGGING } from './options/logging.js';
-import { RUNNING, running } from './options/running.js';
-import { FORMAT, OUT_DIR, PLANNING, planRequest, SELECTION_OPTIONS, SOURCE } from './options/selection.js';
-import { nonEmpty, required } from './options/values.js';
+import { abortOnSignals } from './main.js';
 
 export const NAME = 'extract-all';
 

@@ -1,25 +1,24 @@
-import { createInterface } from 'node:readline';
-import { extractBatch } from '../batch/extract-batch.js';
-import type { BatchRequest } from '../batch/job.js';
-import { reporterFor } from '../batch/report.js';
-import { EXIT, ExtractError, usage } from '../errors.js';
-import { type Rates, Throttle } from '../throttle.js';
-import { abortOnSignals, cli } from './main.js';
-import { CONNECTION, connection, connectTimeoutOf } from './options/connection.js';
-import { declare, type OptionSpecs, override } from './options/declare.js';
-import { displayOf, LOGGING } from './options/logging.js';
+import { type BatchResult, extractBatch } from '../batch/extract-batch.js';
+import { type Reporter, reporterFor } from '../batch/report.js';
+import { EXIT, ExtractError } from '../errors.js';
+import { batchRequest, batchThrottleOf } from '../options/batch.js';
+import { CONNECTION, connection, connectTimeoutOf } from '../options/connection.js';
+import { declare, type OptionSpecs, override } from '../options/declare.js';
+import { displayOf, LOGGING } from '../options/logging.js';
+import { cli } from '../options/parse.js';
 import {
   CHECK_COUNTS,
   CURSOR_RETRIES,
   checkCountsOf,
   cursorRetriesOf,
   THROTTLE,
-  throttleOf,
   WRITER,
   writerOf,
-} from './options/running.js';
-import { FORMAT, SOURCE, selection } from './options/selection.js';
-import { intOption, nonEmpty, parseEjson } from './options/values.js';
+} from '../options/running.js';
+import { FORMAT, SOURCE } from '../options/selection.js';
+import { intOption } from '../options/values.js';
+import type { Display } from '../progress.js';
+import { abortOnSignals } from './main.js';
 
 export const NAME = 'extract-batch';
 
@@ -64,9 +63,6 @@ const PLANNED = {
   },
 } satisfies OptionSpecs;
 
-/** Options a plan fixes: given with --plan they are refused (`--out -` aside: the batch on standard output). */
-const MANUAL_ONLY = [...Object.keys(SOURCE), ...Object.keys(FORMAT), 'min', 'max'];
-
 const EXAMPLES: [string, string][] = [
   ['$0 --plan ./orders/plan.json --batch 17', 'rerun batch 17 of a plan, exactly as extract-all runs it'],
   ['$0 --plan ./orders/plan.json --batch 17 --out - | jq .', 'the same batch on standard output'],
@@ -78,76 +74,28 @@ $0 --plan DIR/plan.json --batch K
 
 Extract one batch: the documents whose _id is in [--min, --max) (either side open), narrowed by --query, into one file that appears atomically. With --plan, batch K of a plan exactly as extract-all runs it.`;
 
-function request(a: Record<string, unknown>): BatchRequest {
-  if (a.plan !== undefined) {
-    const clash = MANUAL_ONLY.filter((o) => a[o] !== undefined);
-    if (clash.length > 0) throw usage(`--plan fixes the source and the output; drop --${clash.join(', --')}`);
-    if (a.out !== undefined && a.out !== '-') {
-      throw usage(
-        `--plan writes batch files into the plan's directory; --out takes only - there (the batch on standard output), got ${JSON.stringify(a.out)}`,
-      );
-    }
-    const stdout = a.out === '-';
-    if (stdout && a['skip-done']) throw usage('--skip-done checks the batch file; with --out - there is none');
-    if (stdout && a['check-counts'] !== undefined)
-      throw usage('--check-counts keeps the count in the batch record; with --out - there is none');
-    return { plan: nonEmpty('plan', a.plan), batch: a.batch, skipDone: Boolean(a['skip-done']), stdout };
-  }
-  if (a.batch !== undefined) throw usage('--batch goes with --plan');
-  if (a['skip-done']) throw usage('--skip-done goes with --plan');
-  if (a['check-counts'] !== undefined)
-    throw usage('--check-counts goes with --plan (the batch record holds the count)');
-  if (a.out === undefined) throw usage('--out FILE (or - for stdout) is required');
-  const out = nonEmpty('out', a.out);
-  const sel = selection(a);
-  const min = a.min === undefined ? undefined : parseEjson('min', String(a.min));
-  const max = a.max === undefined ? undefined : parseEjson('max', String(a.max));
-  return { selection: sel, out, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
-}
-
-/** This batch's throttle; with --rates-stdin, the orchestrator's new shares arrive on stdin as batches start and end. */
-function throttleFor(a: Record<string, unknown>): Throttle | undefined {
-  const rates = throttleOf(a);
-  if (!rates) return undefined;
-  const throttle = new Throttle(rates);
-  if (a['rates-stdin']) {
-    const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-    lines.on('line', (line) => {
-      try {
-        const r = JSON.parse(line) as Rates;
-        throttle.setRates({ docs: positiveOr(r.docs), bytes: positiveOr(r.bytes) });
-      } catch {
-        // not a share: ignore
-      }
-    });
-    (process.stdin as { unref?: () => void }).unref?.(); // the batch's end, not stdin's, ends the process
-  }
-  return throttle;
-}
-
-const positiveOr = (n: unknown): number | undefined => (typeof n === 'number' && n > 0 ? n : undefined);
+const OPTIONS = {
+  ...CONNECTION,
+  ...override(SOURCE, {
+    db: { required: 'unless --plan' },
+    collection: { describe: 'Collection', required: 'unless --plan' },
+  }),
+  ...FORMAT,
+  ...RANGE,
+  ...PLANNED,
+  ...WRITER,
+  ...LOGGING,
+};
 
 export async function run(): Promise<number> {
-  const options = {
-    ...CONNECTION,
-    ...override(SOURCE, {
-      db: { required: 'unless --plan' },
-      collection: { describe: 'Collection', required: 'unless --plan' },
-    }),
-    ...FORMAT,
-    ...RANGE,
-    ...PLANNED,
-    ...WRITER,
-    ...LOGGING,
-  };
-  const a = (await declare(cli(NAME, USAGE, EXAMPLES), options).parseAsync()) as Record<string, unknown>;
+  const a = (await declare(cli(NAME, USAGE, EXAMPLES), OPTIONS).parseAsync()) as Record<string, unknown>;
   const log = displayOf(a, NAME);
   const report = reporterFor(intOption('report-fd', a['report-fd'], 3));
   // Tell the orchestrator (if any) what kind of failure this is before it is printed.
   try {
     const connectTimeout = connectTimeoutOf(a);
     const writer = writerOf(a);
-    const req = request(a);
+    const req = batchRequest(a);
     const controller = new AbortController();
     const settling = new Set<Promise<unknown>>();
     // the batch removes its temporary file synchronously on abort; an S3 upload is aborted before the exit
@@ -163,37 +111,41 @@ export async function run(): Promise<number> {
       settling,
       checkCounts: checkCountsOf(a),
       cursorRetries: cursorRetriesOf(a),
-      throttle: throttleFor(a),
+      throttle: batchThrottleOf(a),
       stdout: process.stdout,
       env: process.env,
       name: NAME,
     };
-    const r = await extractBatch(req, deps);
-    if (r.skipped) {
-      log.info(`${NAME}: batch ${r.batch} is already done (${r.docs} documents, sha256 checked); skipped`);
-      return EXIT.OK;
-    }
-    const { docs, bytes, sha256, seconds, file, invalidUtf8, cursorResumes } = r;
-    report({
-      type: 'result',
-      docs,
-      bytes,
-      sha256,
-      seconds,
-      file,
-      invalidUtf8,
-      ...(cursorResumes ? { cursorResumes } : {}),
-    });
-    if (invalidUtf8 > 0)
-      log.info(
-        `${NAME}: ${invalidUtf8} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`,
-      );
-    log.info(
-      `${NAME}: wrote ${r.docs} documents, ${r.bytes} bytes to ${r.file} in ${r.seconds.toFixed(2)} s (sha256 ${r.sha256})`,
-    );
-    return EXIT.OK;
+    return said(await extractBatch(req, deps), log, report);
   } catch (err) {
     if (err instanceof ExtractError) report({ type: 'error', ...err.toJSON() });
     throw err;
   }
+}
+
+/** The outcome: the result line for the orchestrator (if any), and the lines for the user. */
+function said(r: BatchResult, log: Display, report: Reporter): number {
+  if (r.skipped) {
+    log.info(`${NAME}: batch ${r.batch} is already done (${r.docs} documents, sha256 checked); skipped`);
+    return EXIT.OK;
+  }
+  const { docs, bytes, sha256, seconds, file, invalidUtf8, cursorResumes } = r;
+  report({
+    type: 'result',
+    docs,
+    bytes,
+    sha256,
+    seconds,
+    file,
+    invalidUtf8,
+    ...(cursorResumes ? { cursorResumes } : {}),
+  });
+  if (invalidUtf8 > 0)
+    log.info(
+      `${NAME}: ${invalidUtf8} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`,
+    );
+  log.info(
+    `${NAME}: wrote ${r.docs} documents, ${r.bytes} bytes to ${r.file} in ${r.seconds.toFixed(2)} s (sha256 ${r.sha256})`,
+  );
+  return EXIT.OK;
 }

@@ -1,17 +1,18 @@
 import { join, resolve } from 'node:path';
 import { EXIT, exitForSignal, usage } from '../errors.js';
 import { plural } from '../log.js';
+import { CONNECTION, connection } from '../options/connection.js';
+import { declare, type OptionSpecs } from '../options/declare.js';
+import { displayOf, LOGGING } from '../options/logging.js';
+import { cli } from '../options/parse.js';
+import { FORMAT, OUT_DIR, PLANNING, planRequest, SOURCE } from '../options/selection.js';
+import { nonEmpty, required } from '../options/values.js';
 import { planExport } from '../orchestrator/planning.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
 import { MAKEFILE_FILE, makeUnsafe } from '../output/makefile.js';
 import { isS3 } from '../output/s3-destination.js';
-import { abortOnSignals, cli } from './main.js';
-import { CONNECTION, connection } from './options/connection.js';
-import { declare, type OptionSpecs } from './options/declare.js';
-import { displayOf, LOGGING } from './options/logging.js';
-import { FORMAT, OUT_DIR, PLANNING, planRequest, SOURCE } from './options/selection.js';
-import { nonEmpty, required } from './options/values.js';
+import { abortOnSignals } from './main.js';
 
 export const NAME = 'extract-plan';
 

@@ -1,11 +1,11 @@
 import { EXIT, usage } from '../errors.js';
+import { declare, type OptionSpecs } from '../options/declare.js';
+import { displayOf, LOGGING } from '../options/logging.js';
+import { cli } from '../options/parse.js';
+import { nonEmpty } from '../options/values.js';
 import { bytesText, count } from '../orchestrator/progress.js';
 import { destinationAt, planAt, planFileIn } from '../output/local-destination.js';
 import { ranges, verifyPlan } from '../output/verify.js';
-import { cli } from './main.js';
-import { declare, type OptionSpecs } from './options/declare.js';
-import { displayOf, LOGGING } from './options/logging.js';
-import { nonEmpty } from './options/values.js';
 
 export const NAME = 'extract-verify';
 

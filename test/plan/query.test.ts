@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
-import { parseFields } from '../../src/cli/options/values.js';
+import { parseFields } from '../../src/options/values.js';
 import type { Batch } from '../../src/plan/model.js';
 import { afterFilter, batchFilter, idCondition, projection } from '../../src/plan/query.js';
 

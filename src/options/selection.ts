@@ -1,5 +1,5 @@
-import { usage } from '../../errors.js';
-import { DEFAULT_BATCH_SIZE, type PlanMethodName, type PlanRequest, type Selection } from '../../plan/model.js';
+import { usage } from '../errors.js';
+import { DEFAULT_BATCH_SIZE, type PlanMethodName, type PlanRequest, type Selection } from '../plan/model.js';
 import type { OptionSpecs } from './declare.js';
 import {
   bytesOption,

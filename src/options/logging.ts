@@ -1,5 +1,5 @@
-import { createLogger, type LogLevel } from '../../log.js';
-import { type Display, jsonDisplay, lineDisplay, ttyDisplay } from '../../progress.js';
+import { createLogger, type LogLevel } from '../log.js';
+import { type Display, jsonDisplay, lineDisplay, ttyDisplay } from '../progress.js';
 import type { OptionSpecs } from './declare.js';
 import { choice } from './values.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BSON } from 'mongodb';
+import { EXIT, ExtractError } from '../../src/errors.js';
 import {
   bytesOption,
   intOption,
@@ -10,8 +11,7 @@ import {
   parseOutput,
   parseQuery,
   secondsOption,
-} from '../../src/cli/options/values.js';
-import { EXIT, ExtractError } from '../../src/errors.js';
+} from '../../src/options/values.js';
 
 const { EJSON } = BSON;
 

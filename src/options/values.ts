@@ -1,7 +1,7 @@
 import { BSON, type Document } from 'mongodb';
-import { usage } from '../../errors.js';
-import { zstdUnavailable } from '../../output/compression.js';
-import type { EjsonMode, OutputFormat, OutputOptions } from '../../plan/model.js';
+import { usage } from '../errors.js';
+import { zstdUnavailable } from '../output/compression.js';
+import type { EjsonMode, OutputFormat, OutputOptions } from '../plan/model.js';
 
 /** Parse an Extended JSON option (canonical types kept: `5` is an Int32, `{"$numberDouble":"5.0"}` a Double). */
 export function parseEjson(option: string, text: string): unknown {

@@ -1,4 +1,4 @@
-import { resolveUri } from '../../uri.js';
+import { resolveUri } from '../uri.js';
 import type { OptionSpecs } from './declare.js';
 import { secondsOption } from './values.js';
 

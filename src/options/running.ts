@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { usage } from '../../errors.js';
-import type { RunSettings } from '../../orchestrator/extract-all.js';
-import { WRITERS, type WriterName } from '../../output/sink.js';
-import { jsonStreamUnavailable } from '../../output/writers.js';
-import type { Rates } from '../../throttle.js';
+import { usage } from '../errors.js';
+import type { RunSettings } from '../orchestrator/extract-all.js';
+import { WRITERS, type WriterName } from '../output/sink.js';
+import { jsonStreamUnavailable } from '../output/writers.js';
+import type { Rates } from '../throttle.js';
 import type { OptionSpecs } from './declare.js';
 import { bytesOption, choice, intOption, nonEmpty, rateOption, secondsOption } from './values.js';
 

@@ -5,13 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import {
-  lenientJson,
-  mongoexportConnection,
-  mongoexportSelection,
-  normalizeArgs,
-} from '../../../src/cli/options/mongoexport.js';
-import { ExtractError } from '../../../src/errors.js';
+import { ExtractError } from '../../src/errors.js';
+import { mongoexportConnection } from '../../src/mongoexport/connection.js';
+import { normalizeArgs } from '../../src/mongoexport/options.js';
+import { mongoexportSelection } from '../../src/mongoexport/selection.js';
+import { lenientJson } from '../../src/mongoexport/values.js';
 
 /** An ExtractError('USAGE') whose message matches. */
 const refused = (pattern: RegExp) => (err: unknown) => {

@@ -1,0 +1,62 @@
+import { createInterface } from 'node:readline';
+import type { BatchRequest } from '../batch/job.js';
+import { usage } from '../errors.js';
+import { type Rates, Throttle } from '../throttle.js';
+import { throttleOf } from './running.js';
+import { FORMAT, SOURCE, selection } from './selection.js';
+import { nonEmpty, parseEjson } from './values.js';
+
+// What extract-batch's own options ask for (its declarations stay with the command, src/cli/extract-batch.ts).
+
+/** Options a plan fixes: given with --plan they are refused (`--out -` aside: the batch on standard output). */
+const MANUAL_ONLY = [...Object.keys(SOURCE), ...Object.keys(FORMAT), 'min', 'max'];
+
+/** The job an extract-batch command line names: batch K of a plan, or a range given by hand with its selection. */
+export function batchRequest(a: Record<string, unknown>): BatchRequest {
+  if (a.plan !== undefined) {
+    const clash = MANUAL_ONLY.filter((o) => a[o] !== undefined);
+    if (clash.length > 0) throw usage(`--plan fixes the source and the output; drop --${clash.join(', --')}`);
+    if (a.out !== undefined && a.out !== '-') {
+      throw usage(
+        `--plan writes batch files into the plan's directory; --out takes only - there (the batch on standard output), got ${JSON.stringify(a.out)}`,
+      );
+    }
+    const stdout = a.out === '-';
+    if (stdout && a['skip-done']) throw usage('--skip-done checks the batch file; with --out - there is none');
+    if (stdout && a['check-counts'] !== undefined)
+      throw usage('--check-counts keeps the count in the batch record; with --out - there is none');
+    return { plan: nonEmpty('plan', a.plan), batch: a.batch, skipDone: Boolean(a['skip-done']), stdout };
+  }
+  if (a.batch !== undefined) throw usage('--batch goes with --plan');
+  if (a['skip-done']) throw usage('--skip-done goes with --plan');
+  if (a['check-counts'] !== undefined)
+    throw usage('--check-counts goes with --plan (the batch record holds the count)');
+  if (a.out === undefined) throw usage('--out FILE (or - for stdout) is required');
+  const out = nonEmpty('out', a.out);
+  const sel = selection(a);
+  const min = a.min === undefined ? undefined : parseEjson('min', String(a.min));
+  const max = a.max === undefined ? undefined : parseEjson('max', String(a.max));
+  return { selection: sel, out, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+}
+
+/** This batch's throttle; with --rates-stdin, the orchestrator's new shares arrive on stdin as batches start and end. */
+export function batchThrottleOf(a: Record<string, unknown>): Throttle | undefined {
+  const rates = throttleOf(a);
+  if (!rates) return undefined;
+  const throttle = new Throttle(rates);
+  if (a['rates-stdin']) {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on('line', (line) => {
+      try {
+        const r = JSON.parse(line) as Rates;
+        throttle.setRates({ docs: positiveOr(r.docs), bytes: positiveOr(r.bytes) });
+      } catch {
+        // not a share: ignore
+      }
+    });
+    (process.stdin as { unref?: () => void }).unref?.(); // the batch's end, not stdin's, ends the process
+  }
+  return throttle;
+}
+
+const positiveOr = (n: unknown): number | undefined => (typeof n === 'number' && n > 0 ? n : undefined);
