@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BSON, type Document, type MongoClient } from 'mongodb';
 import { classify, cursorGone, cursorSurvivable } from '../db/connect.js';
+import { hinted, ID_HINT } from '../db/id-hint.js';
 import { EXACT_READ } from '../db/read-options.js';
 import { ExtractError } from '../errors.js';
 import type { DocSink } from '../output/writers.js';
@@ -87,11 +88,11 @@ function openCursor(client: MongoClient, src: BatchSource, raw: boolean, after?:
   const order = src.order
     ? src.order
     : ranged
-      ? { sort: { _id: 1 as const }, hint: { _id: 1 } }
+      ? { sort: { _id: 1 as const }, ...ID_HINT }
       : src.sortById
-        ? { sort: { _id: 1 as const }, ...(src.hintId ? { hint: { _id: 1 } } : {}) }
+        ? { sort: { _id: 1 as const }, ...(src.hintId ? ID_HINT : {}) }
         : src.hintId
-          ? { hint: { _id: 1 } }
+          ? ID_HINT
           : {};
   const shape = { ...(proj ? { projection: proj } : {}), ...(batchSize ? { batchSize } : {}), ...order };
   if (src.atClusterTime === undefined) return coll.find(filter, { ...read, ...shape });
@@ -178,13 +179,13 @@ export async function countBatch(client: MongoClient, src: BatchSource): Promise
   const readConcern =
     src.atClusterTime === undefined ? {} : { readConcern: { level: 'snapshot', atClusterTime: src.atClusterTime } };
   const db = client.db(source.db);
-  const count = async (hint: boolean): Promise<number> => {
+  const count = async (hint: typeof ID_HINT | Record<string, never>): Promise<number> => {
     const reply = await db.command(
       {
         aggregate: source.collection,
         pipeline: [{ $match: filter }, { $group: { _id: null, n: { $sum: 1 } } }],
         cursor: {},
-        ...(hint ? { hint: { _id: 1 } } : {}),
+        ...hint,
         ...readConcern,
       },
       { ...EXACT_READ, readPreference: db.readPreference }, // where the batch read (the URI's readPreference)
@@ -192,10 +193,5 @@ export async function countBatch(client: MongoClient, src: BatchSource): Promise
     const first = (reply as { cursor?: { firstBatch?: { n?: unknown }[] } }).cursor?.firstBatch?.[0];
     return Number(first?.n ?? 0);
   };
-  try {
-    return await count(ranged);
-  } catch (err) {
-    if (!ranged || !/hint/i.test(String((err as Error)?.message))) throw classify(err);
-    return count(false).catch((e: unknown) => Promise.reject(classify(e)));
-  }
+  return (ranged ? hinted(count) : count({})).catch((err: unknown) => Promise.reject(classify(err)));
 }
