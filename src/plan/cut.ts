@@ -14,9 +14,9 @@ export class BatchCutter {
   private lastOrder: number | string | undefined;
   keys = 0;
 
-  /** Batches cut so far, the one being filled included. */
+  /** Batches cut so far, the one being filled included (it is in `batches` from its first key). */
   get cut(): number {
-    return this.batches.length + (this.current ? 1 : 0);
+    return this.batches.length;
   }
 
   constructor(

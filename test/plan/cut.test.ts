@@ -170,8 +170,107 @@ describe('BatchCutter', () => {
     assert.throws(() => c.push(3), /out of BSON order|order/);
   });
 
+  test('out-of-order Dates, Int32s, Doubles, Longs and ObjectIds throw too', () => {
+    const pairs: [unknown, unknown][] = [
+      [new Date(5), new Date(1)],
+      [new Int32(5), new Int32(1)],
+      [new Double(5.5), new Double(1.5)],
+      [Long.fromNumber(5), Long.fromNumber(1)],
+      [new Int32(5), Long.fromNumber(1)],
+      [ObjectId.createFromTime(1_700_000_005), ObjectId.createFromTime(1_700_000_001)],
+    ];
+    for (const [hi, lo] of pairs) {
+      const c = new BatchCutter(10);
+      c.push(hi);
+      assert.throws(() => c.push(lo), { message: `keys out of BSON order within ${c.finish().batches[0]!.class}` });
+    }
+  });
+
+  test('a key equal to the one before (a sample may repeat one) is in order', () => {
+    const { batches } = cut([1, new Int32(1), Long.fromNumber(1), 2, new Date(3), new Date(3)], 10);
+    assert.deepEqual(shape(batches), [
+      ['number', undefined, undefined, 4],
+      ['date', undefined, undefined, 2],
+    ]);
+  });
+
+  test('order is only compared within a class: a small key of a later class is in order', () => {
+    const { batches } = cut([1_000_000, new Date(0), new Date(1)], 10);
+    assert.deepEqual(
+      batches.map((b) => b.class),
+      ['number', 'date'],
+    );
+    const oid = cut([999, ObjectId.createFromTime(0)], 10);
+    assert.equal(oid.batches.length, 2);
+  });
+
+  test("strings are not checked for order: the collection's collation decides it", () => {
+    const { batches } = cut(['b', 'a', 'B', 'A'], 2);
+    assert.deepEqual(shape(batches), [
+      ['string', undefined, 'B', 2],
+      ['string', 'B', undefined, 2],
+    ]);
+  });
+
+  test('out-of-order classes name both of them', () => {
+    const c = new BatchCutter(10);
+    c.push(new Date(0));
+    assert.throws(() => c.push('a'), { message: 'keys out of BSON order: string after date' });
+  });
+
+  test('a batch open below has no min at all, one open above no max (not an undefined one)', () => {
+    const { batches } = cut([1, 2, 3], 2);
+    assert.equal(Object.hasOwn(batches[0]!, 'min'), false);
+    assert.equal(Object.hasOwn(batches[0]!, 'max'), true);
+    assert.equal(Object.hasOwn(batches[1]!, 'min'), true);
+    assert.equal(Object.hasOwn(batches[1]!, 'max'), false);
+  });
+
+  test('every supported class seen: the last batch takes no unseen types', () => {
+    const keys = [new BSON.MinKey(), null, 1, 'a', new Date(0), new BSON.MaxKey()];
+    const seen = new Set(['minKey', 'null', 'undefined', 'double', 'int', 'long', 'decimal', 'string', 'symbol']);
+    const { batches } = cut(keys, 10, (a) => seen.has(a) || a === 'date' || a === 'maxKey');
+    assert.equal(batches.length, 6);
+    for (const b of batches) assert.equal(Object.hasOwn(b, 'alsoTypes'), false, `batch ${b.index}`);
+    assert.deepEqual(
+      batches.map((b) => b.types),
+      [
+        ['minKey'],
+        ['null', 'undefined'],
+        ['double', 'int', 'long', 'decimal'],
+        ['string', 'symbol'],
+        ['date'],
+        ['maxKey'],
+      ],
+    );
+  });
+
+  test('cut counts the batches so far, the one being filled included', () => {
+    const c = new BatchCutter(2);
+    assert.equal(c.cut, 0);
+    c.push(1);
+    assert.equal(c.cut, 1);
+    c.push(2);
+    assert.equal(c.cut, 1);
+    c.push(3);
+    assert.equal(c.cut, 2);
+    c.push('a');
+    assert.equal(c.cut, 3);
+    assert.equal(c.finish().batches.length, c.cut);
+  });
+
+  test('without a weight, each key counts once', () => {
+    const c = new BatchCutter(2);
+    for (const k of [1, 2, 3]) c.push(k);
+    assert.deepEqual(c.finish().idClasses, { number: 3 });
+    assert.equal(c.keys, 3);
+  });
+
   test('an array key throws (an _id cannot be an array)', () => {
-    assert.throws(() => new BatchCutter(10).push([1]), /array/);
+    assert.throws(() => new BatchCutter(10).push([1]), { message: 'an _id cannot be an array' });
+    const c = new BatchCutter(10);
+    c.push(1);
+    assert.throws(() => c.push([2]), { message: 'an _id cannot be an array' });
   });
 
   test('empty input gives no batches', () => {
@@ -181,7 +280,13 @@ describe('BatchCutter', () => {
   });
 
   test('batch size must be a positive number', () => {
-    for (const bad of [0, -1, Number.NaN]) assert.throws(() => new BatchCutter(bad), RangeError);
+    for (const bad of [0, -1, Number.NaN]) {
+      assert.throws(() => new BatchCutter(bad), {
+        name: 'RangeError',
+        message: `batchSize: expected a positive number, got ${bad}`,
+      });
+    }
+    assert.equal(new BatchCutter(1).cut, 0);
   });
 
   test('sampled keys count with their weight: cuts every size/weight keys, estimates rounded', () => {

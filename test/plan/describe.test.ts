@@ -51,3 +51,33 @@ test('describePlan says how the collection was split and why, in a few words', (
     '40 batches of ~100,000 for 3 documents matching (cut at quantiles of 4,000 sampled _id keys: sizes are estimates)',
   );
 });
+
+test('describePlan: one document is singular, one scanned batch is "batch", and the sizes are rounded', () => {
+  assert.equal(
+    describePlan({
+      batches: batches(1),
+      expectedDocs: 1,
+      query: null,
+      method: method({ name: 'single', fits: { estimate: 1, batchSize: 100_000 } }),
+    }),
+    "1 batch of 1 document: the collection's 1 fit one batch of 100,000 (--batches N splits it)",
+  );
+  assert.equal(
+    describePlan({
+      batches: batches(1),
+      expectedDocs: 1,
+      query: { a: 1 },
+      method: method({ batchSize: 1_000, keysRead: 1 }),
+    }),
+    '1 batch of ≤ 1,000 for 1 document matching (walked 1 _id keys)',
+  );
+  assert.equal(
+    describePlan({
+      batches: batches(2),
+      expectedDocs: 2_000.4,
+      query: null,
+      method: method({ name: 'sample', batchSize: 1_000.6, keysRead: 40, idClasses: { number: 1, string: 1 } }),
+    }),
+    '2 batches of ~1,001 for 2,000 documents (cut at quantiles of 40 sampled _id keys: sizes are estimates; _id types number, string in separate ranges)',
+  );
+});

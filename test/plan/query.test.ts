@@ -175,3 +175,26 @@ describe('afterFilter (a batch reading on after its last written _id)', () => {
     assert.deepEqual(afterFilter(batch(), d), { _id: { $gt: d } });
   });
 });
+
+describe('a batch of class "all" (a source without an _id index to split)', () => {
+  const all: Batch = { index: 0, class: 'all', types: [], estimatedDocs: 5 };
+  test('has no _id condition: the user query alone, or the empty filter', () => {
+    assert.deepEqual(batchFilter(all, { a: 1 }), { a: 1 });
+    assert.deepEqual(batchFilter(all, null), {});
+    assert.deepEqual(batchFilter(all, {}), {});
+  });
+});
+
+describe('afterFilter with a last _id no range can follow', () => {
+  test('an array (never an _id) and a Double or Int32 that is a number like any other', () => {
+    assert.equal(afterFilter(batch(), [1]), undefined);
+    const d = new BSON.Double(2.5);
+    assert.deepEqual(afterFilter(batch(), d), { _id: { $gt: d } });
+    assert.deepEqual(afterFilter(batch(), 2.5), { _id: { $gt: 2.5 } });
+    const inf = new BSON.Double(Number.POSITIVE_INFINITY);
+    assert.deepEqual(afterFilter(batch(), inf), { _id: { $gt: inf } });
+    // a string that reads "NaN" is an ordinary string _id
+    const str: Batch = { index: 0, class: 'string', types: ['string'], estimatedDocs: 0 };
+    assert.deepEqual(afterFilter(str, 'NaN'), { _id: { $gt: 'NaN' } });
+  });
+});

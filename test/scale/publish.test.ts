@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, readdir, readFile, rmdir, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openAtomic } from '../../src/output/atomic-file.js';
-import { batchPath } from '../../src/output/layout.js';
+import { batchPath, recordPath } from '../../src/output/layout.js';
 import { acquirePublishLock, publishBatch, publishLockPath } from '../../src/output/publish.js';
 import { checkBatch, makeRecord, readRecord } from '../../src/output/record.js';
 import type { PlanFile } from '../../src/plan/model.js';
@@ -138,4 +139,101 @@ test('a lock that cannot be created (no such directory) is an OUTPUT error namin
     assert.ok(err.message.includes(path), err.message);
     return true;
   });
+});
+
+test('the lock file holds one JSON line naming its holder', async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(dir, plan, 0);
+  const lock = await acquirePublishLock(path);
+  const text = await readFile(path, 'utf8');
+  assert.equal(text.endsWith('}\n'), true, JSON.stringify(text));
+  assert.equal(text.indexOf('\n'), text.length - 1);
+  assert.equal(JSON.parse(text).pid, process.pid);
+  assert.ok(Number.isFinite(Date.parse(JSON.parse(text).at)));
+  await lock.release();
+});
+
+test('taking and releasing the lock leaves no file descriptor open', {
+  skip: !existsSync('/proc/self/fd'),
+}, async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(dir, plan, 0);
+  const fds = () => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  const lock = await acquirePublishLock(path);
+  assert.equal(fds(), before, 'the lock file is still open');
+  await lock.release();
+  assert.equal(fds(), before);
+});
+
+test('the exit hook of a publisher killed in its critical section removes the lock (and a gone lock is no error)', async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(dir, plan, 0);
+  const before = process.listeners('exit');
+  const lock = await acquirePublishLock(path);
+  const hooks = process.listeners('exit').filter((l) => !before.includes(l));
+  assert.equal(hooks.length, 1);
+  const hook = hooks[0] as () => void;
+  hook();
+  assert.equal(existsSync(path), false, 'the exit hook left the lock behind');
+  hook(); // already gone: nothing to do, nothing thrown
+  await lock.release(); // nothing to release: resolves
+  assert.deepEqual(await readdir(dir), []);
+  // the lock can be had again at once
+  const again = await acquirePublishLock(path, { pollMs: 5 });
+  await again.release();
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test('release leaves a lock that is being written (still empty) by the publisher that took over', async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(dir, plan, 0);
+  const lock = await acquirePublishLock(path);
+  await writeFile(path, '');
+  await lock.release();
+  assert.equal(await readFile(path, 'utf8'), '');
+});
+
+test('a lock that vanishes between the attempt to create it and the read of its holder is tried again', async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(dir, plan, 0);
+  // a directory in the lock's place: creating the lock fails with EEXIST, reading its holder finds nothing
+  await mkdir(path);
+  const waiting = acquirePublishLock(path, { pollMs: 5 });
+  assert.equal(await pending(waiting, 100), true);
+  await rmdir(path);
+  const lock = await waiting;
+  assert.equal(JSON.parse(await readFile(path, 'utf8')).pid, process.pid);
+  await lock.release();
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test("an old record that cannot be removed fails the publish before the data file takes the batch's name", async (t) => {
+  const dir = await tmpDir(t);
+  const record = recordPath(dir, plan, 0);
+  await mkdir(record); // not a file: unlink fails with EISDIR, not ENOENT
+  const file = await openAtomic(batchPath(dir, plan, 0));
+  t.after(() => file.abort().catch(() => {}));
+  await file.handle.writeFile('[]');
+  await assert.rejects(
+    publishBatch(dir, plan, 0, file, () => makeRecord(plan, 0, { docs: 0, bytes: 2, sha256: sha('[]'), seconds: 0 })),
+    (err: Error) => {
+      assert.ok(err.message.includes(record), err.message);
+      return true;
+    },
+  );
+  assert.equal(existsSync(batchPath(dir, plan, 0)), false, 'the data file was published without its record');
+  assert.equal(existsSync(publishLockPath(dir, plan, 0)), false, 'the lock was not released');
+});
+
+test("a fresh lock of another host is waited for even when its pid is not alive here (it is another host's pid)", async (t) => {
+  const dir = await tmpDir(t);
+  const path = publishLockPath(dir, plan, 0);
+  const holder = { pid: 2 ** 22 + 12345, host: 'other-pod', at: new Date().toISOString(), nonce: 'other' };
+  await writeFile(path, JSON.stringify(holder) + '\n');
+  const waiting = acquirePublishLock(path, { staleMs: 60_000, pollMs: 5 });
+  assert.equal(await pending(waiting, 200), true, "took over another host's live lock");
+  assert.equal(JSON.parse(await readFile(path, 'utf8')).nonce, 'other');
+  await import('node:fs/promises').then((fs) => fs.unlink(path));
+  await (await waiting).release();
 });
