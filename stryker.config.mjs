@@ -10,7 +10,7 @@ export default {
       'test/plan/*.test.ts',
       'test/orchestrator/scheduler.test.ts',
       'test/orchestrator/launch.test.ts',
-      'test/launch-check.test.ts',
+      'test/orchestrator/launch-check.test.ts',
       'test/output/bson-corpus.test.ts',
       'test/output/raw-ejson.test.ts',
       'test/output/mongoexport-oracle.test.ts',

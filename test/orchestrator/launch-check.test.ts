@@ -2,17 +2,17 @@
 // record alone decide. (The launcher's other cases: test/orchestrator/launch.test.ts.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Attempt, ChildSpec } from '../src/orchestrator/child.js';
-import { childLauncher } from '../src/orchestrator/launch.js';
-import { openAtomic } from '../src/output/atomic-file.js';
-import { batchPath } from '../src/output/layout.js';
-import { destinationAt } from '../src/output/local-destination.js';
-import { publishBatch } from '../src/output/publish.js';
-import { makeRecord } from '../src/output/record.js';
-import type { PlanFile } from '../src/plan/model.js';
-import { makePlanFile } from '../src/plan/plan-file.js';
-import { sha256 } from './helpers/output-dir.js';
-import { tmpDir } from './helpers/tmp.js';
+import type { Attempt, ChildSpec } from '../../src/orchestrator/child.js';
+import { childLauncher } from '../../src/orchestrator/launch.js';
+import { openAtomic } from '../../src/output/atomic-file.js';
+import { batchPath } from '../../src/output/layout.js';
+import { destinationAt } from '../../src/output/local-destination.js';
+import { publishBatch } from '../../src/output/publish.js';
+import { makeRecord } from '../../src/output/record.js';
+import type { PlanFile } from '../../src/plan/model.js';
+import { makePlanFile } from '../../src/plan/plan-file.js';
+import { sha256 } from '../helpers/output-dir.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 const plan: PlanFile = makePlanFile({
   source: { db: 'd', collection: 'c' },
