@@ -77,3 +77,7 @@ export const silentLogger: Logger = { level: 'quiet', info: () => {}, debug: () 
 
 /** "1 batch", "3 batches". */
 export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/** What a command says when strings or field names were written with `\ufffd` because they were not valid UTF-8. */
+export const invalidUtf8Note = (command: string, n: number): string =>
+  `${command}: ${n} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`;

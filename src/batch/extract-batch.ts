@@ -1,6 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
+import type { MongoClient } from 'mongodb';
 import { checkSelection } from '../db/check-selection.js';
 import { assertCollection, connectShown } from '../db/connect.js';
 import { ExtractError, outputError } from '../errors.js';
@@ -9,6 +10,7 @@ import { openAtomic } from '../output/atomic-file.js';
 import type { Written } from '../output/destination.js';
 import { makeRecord } from '../output/record.js';
 import { createSink, type WriterName } from '../output/sink.js';
+import type { Batch } from '../plan/model.js';
 import { displayFor } from '../progress.js';
 import type { Throttle } from '../throttle.js';
 import { countBatch, drainBatch } from './drain.js';
@@ -55,15 +57,8 @@ export interface BatchResult extends Written {
 /** One batch: resolve it, connect, read its documents into its file (or stdout) and publish it with its record. */
 export async function extractBatch(request: BatchRequest, deps: BatchDeps): Promise<BatchResult> {
   const job = await resolveJob(request, deps.env, deps.log, deps.name);
-  if (isPlanned(request) && request.skipDone && job.target.kind === 'plan') {
-    const { destination, plan, index } = job.target;
-    const done = await destination.checkBatch(plan, index, { hash: true });
-    if (done.ok) {
-      const { docs, bytes, sha256 } = done.record;
-      const invalidUtf8 = done.record.invalidUtf8 ?? 0;
-      return { skipped: true, docs, bytes, sha256, invalidUtf8, seconds: 0, file: job.label, batch: index };
-    }
-  }
+  const done = isPlanned(request) && request.skipDone ? await doneAlready(job) : undefined;
+  if (done) return done;
   const uri = deps.uri();
   if (job.target.kind === 'file') await checkWritable(job.target.path);
   if (job.target.kind === 'plan') await job.target.destination.prepare();
@@ -82,53 +77,11 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
     };
     deps.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const sink = createSink(deps.writer, out.stream, job.output);
-      let docs: number;
-      let written: Written;
-      let serverCount: number | undefined;
-      let resumes = 0;
-      try {
-        const onProgress = (n: number) => deps.report({ type: 'progress', docs: n });
-        const onResume = (n: number, why: string) => {
-          deps.report({ type: 'resume', resumes: n, reason: why });
-          deps.log.info(
-            `${job.label}: ${why}; reading on after the last written _id (${n} of --cursor-retries ${deps.cursorRetries})`,
-          );
-        };
-        const drain = {
-          signal: deps.signal,
-          onProgress,
-          onResume,
-          cursorRetries: deps.cursorRetries,
-          throttle: deps.throttle,
-        };
-        ({ docs, resumes } = await drainBatch(client, { ...job.source, batch }, sink, drain));
-        written = await sink.end();
-        if (deps.checkCounts && job.target.kind === 'plan') {
-          const counted = await countBatch(client, { ...job.source, batch });
-          if (counted !== docs && deps.checkCounts === 'strict') {
-            throw new ExtractError(
-              'FAILED',
-              `batch ${job.target.index}: wrote ${docs} documents and the server now counts ${counted} in its range (--check-counts strict; live writes explain it)`,
-            );
-          }
-          serverCount = counted;
-        }
-      } catch (err) {
-        sink.destroy(err as Error);
-        throw err instanceof ExtractError || (err as NodeJS.ErrnoException)?.code === 'EPIPE'
-          ? err
-          : outputError(err, job.label);
-      }
+      const { docs, written, serverCount, resumes } = await writeBatch(client, job, batch, out.stream, deps);
       const seconds = (performance.now() - started) / 1000;
       const resumed = resumes > 0 ? { cursorResumes: resumes } : {};
-      await out.publish({
-        docs,
-        ...written,
-        seconds,
-        ...(serverCount !== undefined ? { serverCount } : {}),
-        ...resumed,
-      });
+      const counted = serverCount !== undefined ? { serverCount } : {};
+      await out.publish({ docs, ...written, seconds, ...counted, ...resumed });
       const planned = job.target.kind === 'plan' ? { batch: job.target.index } : {};
       return { skipped: false, docs, ...written, seconds, file: job.label, ...planned, ...resumed };
     } catch (err) {
@@ -139,6 +92,69 @@ export async function extractBatch(request: BatchRequest, deps: BatchDeps): Prom
     }
   } finally {
     await client.close().catch(() => {});
+  }
+}
+
+/** --skip-done: the planned batch's result when its file and record already check out (sha256 included). */
+async function doneAlready(job: BatchJob): Promise<BatchResult | undefined> {
+  if (job.target.kind !== 'plan') return undefined;
+  const { destination, plan, index } = job.target;
+  const done = await destination.checkBatch(plan, index, { hash: true });
+  if (!done.ok) return undefined;
+  const { docs, bytes, sha256 } = done.record;
+  const invalidUtf8 = done.record.invalidUtf8 ?? 0;
+  return { skipped: true, docs, bytes, sha256, invalidUtf8, seconds: 0, file: job.label, batch: index };
+}
+
+interface Drained {
+  docs: number;
+  written: Written;
+  /** --check-counts: the server's count of the range once the batch was written. */
+  serverCount: number | undefined;
+  resumes: number;
+}
+
+/** Drain the range into `stream` through the sink, end it, and with --check-counts have the server count the range. */
+async function writeBatch(
+  client: MongoClient,
+  job: BatchJob,
+  batch: Batch | undefined,
+  stream: Writable,
+  deps: BatchDeps,
+): Promise<Drained> {
+  const sink = createSink(deps.writer, stream, job.output);
+  try {
+    const onResume = (n: number, why: string) => {
+      deps.report({ type: 'resume', resumes: n, reason: why });
+      deps.log.info(
+        `${job.label}: ${why}; reading on after the last written _id (${n} of --cursor-retries ${deps.cursorRetries})`,
+      );
+    };
+    const drain = {
+      signal: deps.signal,
+      onProgress: (n: number) => deps.report({ type: 'progress', docs: n }),
+      onResume,
+      cursorRetries: deps.cursorRetries,
+      throttle: deps.throttle,
+    };
+    const { docs, resumes } = await drainBatch(client, { ...job.source, batch }, sink, drain);
+    const written = await sink.end();
+    let serverCount: number | undefined;
+    if (deps.checkCounts && job.target.kind === 'plan') {
+      serverCount = await countBatch(client, { ...job.source, batch });
+      if (serverCount !== docs && deps.checkCounts === 'strict') {
+        throw new ExtractError(
+          'FAILED',
+          `batch ${job.target.index}: wrote ${docs} documents and the server now counts ${serverCount} in its range (--check-counts strict; live writes explain it)`,
+        );
+      }
+    }
+    return { docs, written, serverCount, resumes };
+  } catch (err) {
+    sink.destroy(err as Error);
+    throw err instanceof ExtractError || (err as NodeJS.ErrnoException)?.code === 'EPIPE'
+      ? err
+      : outputError(err, job.label);
   }
 }
 

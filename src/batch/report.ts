@@ -32,3 +32,20 @@ export function reporterFor(fd: number | undefined): Reporter {
     }
   };
 }
+
+type Result = Extract<ReportMessage, { type: 'result' }>;
+
+/** The result line of a written batch (what the orchestrator checks against the file before it believes it). */
+export function resultMessage(r: Omit<Result, 'type'>): Result {
+  const { docs, bytes, sha256, seconds, file, invalidUtf8, cursorResumes } = r;
+  return {
+    type: 'result',
+    docs,
+    bytes,
+    sha256,
+    seconds,
+    file,
+    invalidUtf8,
+    ...(cursorResumes ? { cursorResumes } : {}),
+  };
+}

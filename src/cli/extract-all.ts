@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { exitForSignal, usage } from '../errors.js';
-import { plural } from '../log.js';
 import { CONNECTION, connection } from '../options/connection.js';
 import { declare, type OptionSpecs, override } from '../options/declare.js';
 import { displayOf, LOGGING } from '../options/logging.js';
@@ -9,12 +8,10 @@ import { RUNNING, running } from '../options/running.js';
 import { FORMAT, OUT_DIR, PLANNING, planRequest, SELECTION_OPTIONS, SOURCE } from '../options/selection.js';
 import { nonEmpty, required } from '../options/values.js';
 import { extractAll } from '../orchestrator/extract-all.js';
-import { bytesText, count } from '../orchestrator/progress.js';
-import type { Summary } from '../orchestrator/summary.js';
+import { summaryLines } from '../orchestrator/summary-lines.js';
 import { writeFileAtomic } from '../output/atomic-file.js';
 import { PLAN_FILE } from '../output/layout.js';
 import { destinationAt } from '../output/local-destination.js';
-import type { Display } from '../progress.js';
 import { abortOnSignals } from './main.js';
 
 export const NAME = 'extract-all';
@@ -91,50 +88,8 @@ export async function run(): Promise<number> {
     { log, signal: controller.signal, name: NAME },
   ).finally(() => log.close());
   if (!summary) return exitForSignal(String(controller.signal.reason));
-  report(log, summary);
+  for (const l of summaryLines(summary, NAME)) log[l.level](l.text, l.fields);
   if (run.summary === '-') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else if (run.summary) await writeFileAtomic(resolve(run.summary), `${JSON.stringify(summary, null, 2)}\n`);
   return summary.exitCode;
-}
-
-function report(log: Display, s: Summary): void {
-  const matches =
-    s.difference === 0
-      ? 'as counted at plan time'
-      : `count at plan time was ${s.expectedDocs} (difference ${s.difference > 0 ? '+' : ''}${s.difference}: documents inserted or deleted during the run?)`;
-  if (s.invalidUtf8 > 0) {
-    log.info(
-      `${NAME}: ${s.invalidUtf8} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`,
-    );
-  }
-  for (const m of s.countMismatches ?? []) {
-    log.info(
-      `${NAME}: batch ${m.batch}: wrote ${count(m.docs)} documents, the server counted ${count(m.serverCount)} in its range afterwards (--check-counts: writes during the run explain a difference; strict fails the batch)`,
-      { event: 'count-mismatch', batch: m.batch, docs: m.docs, serverCount: m.serverCount },
-    );
-  }
-  if (s.status === 'complete') {
-    // the rate of this run's own work: batches an earlier run finished are not speed
-    const secs = Math.max(s.seconds, 0.001);
-    const rate =
-      s.docsThisRun === 0 && s.batches.resumed > 0
-        ? ''
-        : `, ${count(s.docsThisRun / secs)} docs/s, ${(s.bytesThisRun / 1e6 / secs).toFixed(1)} MB/s`;
-    const resumed = s.batches.resumed > 0 ? ` (${s.batches.resumed} from an earlier run)` : '';
-    log.info(
-      `${NAME}: complete: ${count(s.docs)} documents, ${bytesText(s.bytes)}, ${plural(s.batches.total, 'batch', 'batches')}${resumed}, ${s.seconds.toFixed(1)} s${rate}; ${matches}`,
-      { event: 'complete', docs: s.docs, bytes: s.bytes, seconds: s.seconds, batches: s.batches.total },
-    );
-    return;
-  }
-  if (s.status === 'interrupted') {
-    log.error(`${NAME}: interrupted: ${s.batches.done} of ${s.batches.total} batches done; finish with --resume`);
-    return;
-  }
-  const stopped = s.stopped ? ` (${s.stopped})` : '';
-  log.error(
-    `${NAME}: incomplete: ${s.batches.done} of ${s.batches.total} batches done, ${s.batches.failed} failed, ${s.batches.notRun} not run${stopped}`,
-  );
-  for (const f of s.failures) log.error(`  batch ${f.batch}: ${f.lastError} — rerun: ${f.rerun}`);
-  log.error(`${NAME}: after fixing the cause, finish with: extract-all --out ${s.out} --resume`);
 }

@@ -1,67 +1,19 @@
 import { type BatchResult, extractBatch } from '../batch/extract-batch.js';
-import { type Reporter, reporterFor } from '../batch/report.js';
+import { type Reporter, reporterFor, resultMessage } from '../batch/report.js';
 import { EXIT, ExtractError } from '../errors.js';
-import { batchRequest, batchThrottleOf } from '../options/batch.js';
+import { invalidUtf8Note } from '../log.js';
+import { batchRequest, batchThrottleOf, PLANNED, RANGE } from '../options/batch.js';
 import { CONNECTION, connection, connectTimeoutOf } from '../options/connection.js';
-import { declare, type OptionSpecs, override } from '../options/declare.js';
+import { declare, override } from '../options/declare.js';
 import { displayOf, LOGGING } from '../options/logging.js';
 import { cli } from '../options/parse.js';
-import {
-  CHECK_COUNTS,
-  CURSOR_RETRIES,
-  checkCountsOf,
-  cursorRetriesOf,
-  THROTTLE,
-  WRITER,
-  writerOf,
-} from '../options/running.js';
+import { checkCountsOf, cursorRetriesOf, WRITER, writerOf } from '../options/running.js';
 import { FORMAT, SOURCE } from '../options/selection.js';
 import { intOption } from '../options/values.js';
 import type { Display } from '../progress.js';
 import { abortOnSignals } from './main.js';
 
 export const NAME = 'extract-batch';
-
-const RANGE = {
-  min: { kind: 'string', describe: 'Lowest _id, inclusive (Extended JSON, e.g. \'{"$oid":"…"}\' or 42)' },
-  max: { kind: 'string', describe: 'Highest _id, exclusive (Extended JSON)' },
-  out: {
-    kind: 'string',
-    alias: 'o',
-    describe: 'Output file, or - for stdout (with --plan: - streams the batch, no record)',
-    required: 'unless --plan',
-  },
-} satisfies OptionSpecs;
-
-const PLANNED = {
-  plan: {
-    kind: 'string',
-    describe: 'A plan.json written by extract-plan or extract-all (a path, or s3://BUCKET/PREFIX/plan.json)',
-  },
-  batch: {
-    kind: 'number',
-    describe:
-      'Batch number in the plan (default: $JOB_COMPLETION_INDEX, $SLURM_ARRAY_TASK_ID or $AWS_BATCH_JOB_ARRAY_INDEX)',
-  },
-  ...CHECK_COUNTS,
-  ...CURSOR_RETRIES,
-  ...THROTTLE,
-  'rates-stdin': {
-    kind: 'boolean',
-    hidden: true,
-    describe: 'Read new --max-*-per-second shares from stdin, one JSON line each (used by extract-all)',
-  },
-  'skip-done': {
-    kind: 'boolean',
-    describe:
-      'With --plan: exit 0 at once if the batch file and record already check out (for array-job engines that rerun tasks)',
-  },
-  'report-fd': {
-    kind: 'number',
-    hidden: true,
-    describe: 'File descriptor for progress and result lines (used by extract-all)',
-  },
-} satisfies OptionSpecs;
 
 const EXAMPLES: [string, string][] = [
   ['$0 --plan ./orders/plan.json --batch 17', 'rerun batch 17 of a plan, exactly as extract-all runs it'],
@@ -129,21 +81,8 @@ function said(r: BatchResult, log: Display, report: Reporter): number {
     log.info(`${NAME}: batch ${r.batch} is already done (${r.docs} documents, sha256 checked); skipped`);
     return EXIT.OK;
   }
-  const { docs, bytes, sha256, seconds, file, invalidUtf8, cursorResumes } = r;
-  report({
-    type: 'result',
-    docs,
-    bytes,
-    sha256,
-    seconds,
-    file,
-    invalidUtf8,
-    ...(cursorResumes ? { cursorResumes } : {}),
-  });
-  if (invalidUtf8 > 0)
-    log.info(
-      `${NAME}: ${invalidUtf8} string(s) or field name(s) were not valid UTF-8: written with \\ufffd, as mongoexport writes them (--strict-utf8 makes that an error)`,
-    );
+  report(resultMessage(r));
+  if (r.invalidUtf8 > 0) log.info(invalidUtf8Note(NAME, r.invalidUtf8));
   log.info(
     `${NAME}: wrote ${r.docs} documents, ${r.bytes} bytes to ${r.file} in ${r.seconds.toFixed(2)} s (sha256 ${r.sha256})`,
   );

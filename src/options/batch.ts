@@ -2,11 +2,55 @@ import { createInterface } from 'node:readline';
 import type { BatchRequest } from '../batch/job.js';
 import { usage } from '../errors.js';
 import { type Rates, Throttle } from '../throttle.js';
-import { throttleOf } from './running.js';
+import type { OptionSpecs } from './declare.js';
+import { CHECK_COUNTS, CURSOR_RETRIES, THROTTLE, throttleOf } from './running.js';
 import { FORMAT, SOURCE, selection } from './selection.js';
 import { nonEmpty, parseEjson } from './values.js';
 
-// What extract-batch's own options ask for (its declarations stay with the command, src/cli/extract-batch.ts).
+// extract-batch's own options: their declarations and what they ask for.
+
+/** A range given by hand, and where its batch goes. */
+export const RANGE = {
+  min: { kind: 'string', describe: 'Lowest _id, inclusive (Extended JSON, e.g. \'{"$oid":"…"}\' or 42)' },
+  max: { kind: 'string', describe: 'Highest _id, exclusive (Extended JSON)' },
+  out: {
+    kind: 'string',
+    alias: 'o',
+    describe: 'Output file, or - for stdout (with --plan: - streams the batch, no record)',
+    required: 'unless --plan',
+  },
+} satisfies OptionSpecs;
+
+/** Batch K of a plan, and how extract-all (or an array job) runs it. */
+export const PLANNED = {
+  plan: {
+    kind: 'string',
+    describe: 'A plan.json written by extract-plan or extract-all (a path, or s3://BUCKET/PREFIX/plan.json)',
+  },
+  batch: {
+    kind: 'number',
+    describe:
+      'Batch number in the plan (default: $JOB_COMPLETION_INDEX, $SLURM_ARRAY_TASK_ID or $AWS_BATCH_JOB_ARRAY_INDEX)',
+  },
+  ...CHECK_COUNTS,
+  ...CURSOR_RETRIES,
+  ...THROTTLE,
+  'rates-stdin': {
+    kind: 'boolean',
+    hidden: true,
+    describe: 'Read new --max-*-per-second shares from stdin, one JSON line each (used by extract-all)',
+  },
+  'skip-done': {
+    kind: 'boolean',
+    describe:
+      'With --plan: exit 0 at once if the batch file and record already check out (for array-job engines that rerun tasks)',
+  },
+  'report-fd': {
+    kind: 'number',
+    hidden: true,
+    describe: 'File descriptor for progress and result lines (used by extract-all)',
+  },
+} satisfies OptionSpecs;
 
 /** Options a plan fixes: given with --plan they are refused (`--out -` aside: the batch on standard output). */
 const MANUAL_ONLY = [...Object.keys(SOURCE), ...Object.keys(FORMAT), 'min', 'max'];

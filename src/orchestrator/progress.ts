@@ -1,3 +1,4 @@
+import type { Fields } from '../log.js';
 import type { Activity, Display } from '../progress.js';
 import type { RunEvent } from './scheduler.js';
 
@@ -86,18 +87,7 @@ export function progressObserver(
       expectedDocs: s.expectedDocs,
       seconds: (performance.now() - began) / 1000,
     };
-    const { rate, eta } = rateOf(state);
-    activity.update(runStatus(state), {
-      done: state.done,
-      total: state.total,
-      running: state.running,
-      failed: state.failed,
-      retries: state.retries,
-      docs: state.docs,
-      expectedDocs: state.expectedDocs,
-      rate: Math.round(rate),
-      eta: Number.isFinite(eta) ? Math.round(eta) : null,
-    });
+    activity.update(runStatus(state), activityFields(state));
   };
   return (e) => {
     switch (e.type) {
@@ -111,24 +101,7 @@ export function progressObserver(
         live.delete(e.index);
         s.done++;
         s.docs += e.record.docs;
-        {
-          const notes = [
-            ...(e.attempt > 1 ? [`attempt ${e.attempt}`] : []),
-            ...(e.record.cursorResumes ? [`cursor reopened ${e.record.cursorResumes}×`] : []),
-          ];
-          const resumes = e.record.cursorResumes ? { cursorResumes: e.record.cursorResumes } : {};
-          display.info(
-            `batch ${e.index}: ${count(e.record.docs)} documents in ${e.seconds.toFixed(1)} s${notes.length ? ` (${notes.join(', ')})` : ''}`,
-            {
-              batch: e.index,
-              docs: e.record.docs,
-              bytes: e.record.bytes,
-              seconds: e.seconds,
-              attempt: e.attempt,
-              ...resumes,
-            },
-          );
-        }
+        showDone(display, e);
         break;
       case 'retry':
         live.delete(e.index);
@@ -152,4 +125,33 @@ export function progressObserver(
     }
     update();
   };
+}
+
+/** The fields of the run phase's status (the JSON log's, and the progress bar's). */
+function activityFields(state: ProgressState): Fields {
+  const { rate, eta } = rateOf(state);
+  return {
+    done: state.done,
+    total: state.total,
+    running: state.running,
+    failed: state.failed,
+    retries: state.retries,
+    docs: state.docs,
+    expectedDocs: state.expectedDocs,
+    rate: Math.round(rate),
+    eta: Number.isFinite(eta) ? Math.round(eta) : null,
+  };
+}
+
+/** A batch's line once it is done: its documents and time, and the attempt or cursor reopenings it took. */
+function showDone(display: Display, e: Extract<RunEvent, { type: 'done' }>): void {
+  const notes = [
+    ...(e.attempt > 1 ? [`attempt ${e.attempt}`] : []),
+    ...(e.record.cursorResumes ? [`cursor reopened ${e.record.cursorResumes}×`] : []),
+  ];
+  const resumes = e.record.cursorResumes ? { cursorResumes: e.record.cursorResumes } : {};
+  display.info(
+    `batch ${e.index}: ${count(e.record.docs)} documents in ${e.seconds.toFixed(1)} s${notes.length ? ` (${notes.join(', ')})` : ''}`,
+    { batch: e.index, docs: e.record.docs, bytes: e.record.bytes, seconds: e.seconds, attempt: e.attempt, ...resumes },
+  );
 }
