@@ -5,11 +5,10 @@
 // repeated names kept) is the server's BSON, byte for byte.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { repoRoot, runBin } from '../helpers/cli.js';
+import { runBin } from '../helpers/cli.js';
 import { canonicalToBson } from '../helpers/ejson-bson.js';
+import { mongoexportBinary } from '../helpers/oracles.js';
 import { mongoUri, withDb } from '../helpers/server.js';
 import { seedTyped } from '../helpers/typed-docs.js';
 
@@ -63,14 +62,9 @@ describe('extract-batch against mongoexport, document by document', () => {
   before(async () => {
     const seeded = await seedTyped(tdb.db.collection('typed'), DOCS);
     refused = seeded.refused;
-    try {
-      const mod = (await import(pathToFileURL(join(repoRoot, 'scripts', 'mongoexport.js')).href)) as {
-        ensureMongoexport(o: { log(s: string): void }): Promise<string>;
-      };
-      mongoexport = await mod.ensureMongoexport({ log: () => {} });
-    } catch (err) {
-      skip = `mongoexport cannot be built here: ${(err as Error).message}`;
-    }
+    const bin = await mongoexportBinary();
+    if (typeof bin === 'string') mongoexport = bin;
+    else skip = bin.skip;
   });
 
   for (const mode of ['relaxed', 'canonical'] as const) {

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import type { Document } from 'mongodb';
 import { faults } from '../hardening/_support.js';
 import { binPath, childEnv, repoRoot } from '../helpers/cli.js';
+import { mongoexportBinary } from '../helpers/oracles.js';
 import { mongoUri, withDb } from '../helpers/server.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { seedTyped } from '../helpers/typed-docs.js';
@@ -73,14 +73,9 @@ describe('mpe-export is mongoexport, with parallel batches', () => {
     }));
     await tdb.db.collection('csv').insertMany(csv as Document[]);
     await tdb.db.createCollection('empty');
-    try {
-      const mod = (await import(pathToFileURL(join(repoRoot, 'scripts', 'mongoexport.js')).href)) as {
-        ensureMongoexport(o: { log(s: string): void }): Promise<string>;
-      };
-      mongoexport = await mod.ensureMongoexport({ log: () => {} });
-    } catch (err) {
-      skip = `mongoexport cannot be built here: ${(err as Error).message}`;
-    }
+    const bin = await mongoexportBinary();
+    if (typeof bin === 'string') mongoexport = bin;
+    else skip = bin.skip;
   });
 
   test('JSON: relaxed, canonical, --jsonArray, --pretty and both, in _id order', (t) => {

@@ -179,15 +179,19 @@ export function canonicalToBson(text: string): Buffer {
   return encodeDoc(toFields(tree));
 }
 
-/** Whether a raw document holds a field name that starts with `$` anywhere (its canonical text would be ambiguous). */
-export function hasDollarNames(raw: Uint8Array): boolean {
+/**
+ * Every element of a raw BSON document, nested documents, arrays and code-with-scope scopes included, in order:
+ * `visit(type, name)` with the position of the element's name; true from it stops the walk (walkBson returns true).
+ * An unknown type throws: the bytes are not BSON this walker knows.
+ */
+export function walkBson(raw: Uint8Array, visit: (type: number, name: number) => boolean | undefined): boolean {
   const b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const walk = (start: number): boolean => {
     let p = start + 4;
     for (;;) {
       const t = b[p++]!;
       if (t === 0) return false;
-      if (b[p] === 0x24) return true;
+      if (visit(t, p)) return true;
       while (b[p++] !== 0);
       const size = () => b.readInt32LE(p);
       switch (t) {
@@ -210,6 +214,11 @@ export function hasDollarNames(raw: Uint8Array): boolean {
         case 0x05:
           p += 5 + size();
           break;
+        case 0x06:
+        case 0x0a:
+        case 0xff:
+        case 0x7f:
+          break; // no value
         case 0x07:
           p += 12;
           break;
@@ -223,11 +232,10 @@ export function hasDollarNames(raw: Uint8Array): boolean {
         case 0x0c:
           p += 4 + size() + 12;
           break;
-        case 0x0f: {
+        case 0x0f:
           if (walk(p + 8 + b.readInt32LE(p + 4))) return true;
           p += size();
           break;
-        }
         case 0x10:
           p += 4;
           break;
@@ -235,7 +243,7 @@ export function hasDollarNames(raw: Uint8Array): boolean {
           p += 16;
           break;
         default:
-          break; // 0x06, 0x0a, 0xff, 0x7f: no value
+          throw new Error(`unknown BSON type 0x${t.toString(16)} at byte ${p - 1}`);
       }
     }
   };

@@ -39,6 +39,18 @@ export async function bsonCorpus(): Promise<CorpusCase[] | Skip> {
   }
 }
 
+/** The mongoexport binary (scripts/mongoexport.js builds it once from mongo-tools), or why not. */
+export async function mongoexportBinary(): Promise<string | Skip> {
+  try {
+    const mod = (await import(pathToFileURL(join(repoRoot, 'scripts', 'mongoexport.js')).href)) as {
+      ensureMongoexport(o: { log(s: string): void }): Promise<string>;
+    };
+    return await mod.ensureMongoexport({ log: () => {} });
+  } catch (err) {
+    return { skip: `mongoexport cannot be built here: ${(err as Error).message}` };
+  }
+}
+
 /** mongoexport's bytes for raw BSON documents, one result per document (its line end included), or its error. */
 export interface MongoexportOracle {
   json(docs: readonly Uint8Array[], mode: 'relaxed' | 'canonical'): Promise<(Buffer | Error)[]>;

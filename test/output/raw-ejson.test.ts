@@ -7,6 +7,7 @@ import { BSON } from 'mongodb';
 import { formatDouble } from '../../src/output/go-format.js';
 import { type EjsonTarget, InvalidUtf8Error, rawToEjson, writeEjson } from '../../src/output/raw-ejson.js';
 import { edgeDocs, encodeDoc, type Field, generateCorpus, prng, V, type Val } from '../fixtures/bson-corpus.js';
+import { walkBson } from '../helpers/ejson-bson.js';
 
 type Mode = 'relaxed' | 'canonical';
 const MODES: readonly Mode[] = ['relaxed', 'canonical'];
@@ -28,71 +29,12 @@ const one = (value: Val, mode: Mode, options = { wrapLongs: false }): string =>
 test('the corpus is large and covers every BSON type', () => {
   assert.ok(corpus.length >= 20000);
   const seen = new Map<number, number>();
-  const walk = (b: Buffer, start: number): void => {
-    let p = start + 4;
-    for (;;) {
-      const t = b[p++]!;
-      if (t === 0) return;
-      while (b[p++] !== 0);
+  for (const doc of corpus) {
+    walkBson(doc, (t) => {
       seen.set(t, (seen.get(t) ?? 0) + 1);
-      const size = (): number => b.readInt32LE(p);
-      switch (t) {
-        case 0x01:
-        case 0x09:
-        case 0x11:
-        case 0x12:
-          p += 8;
-          break;
-        case 0x02:
-        case 0x0d:
-        case 0x0e:
-          p += 4 + size();
-          break;
-        case 0x03:
-        case 0x04:
-          walk(b, p);
-          p += size();
-          break;
-        case 0x05:
-          p += 5 + size();
-          break;
-        case 0x06:
-        case 0x0a:
-        case 0xff:
-        case 0x7f:
-          break;
-        case 0x07:
-          p += 12;
-          break;
-        case 0x08:
-          p += 1;
-          break;
-        case 0x0b:
-          while (b[p++] !== 0);
-          while (b[p++] !== 0);
-          break;
-        case 0x0c:
-          p += 4 + size() + 12;
-          break;
-        case 0x0f: {
-          const total = size();
-          const s = b.readInt32LE(p + 4);
-          walk(b, p + 8 + s);
-          p += total;
-          break;
-        }
-        case 0x10:
-          p += 4;
-          break;
-        case 0x13:
-          p += 16;
-          break;
-        default:
-          assert.fail(`unknown type ${t}`);
-      }
-    }
-  };
-  for (const doc of corpus) walk(doc, 0);
+      return false;
+    });
+  }
   for (const t of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 0xff, 0x7f]) {
     assert.ok((seen.get(t) ?? 0) >= 50, `type 0x${t.toString(16)} appears ${seen.get(t) ?? 0} times`);
   }
