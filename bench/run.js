@@ -76,7 +76,7 @@ const config = {
   extrasEveryRound: !quick,
   overheadReps: quick ? 5 : 11,
   manyBatchesDocs: SIZES.many,
-  manyBatchesStopAfterSec: quick ? 10 : 60,
+  manyBatchesStopAfterSec: Number(value('many-seconds') ?? (quick ? 10 : 120)),
   /** one extract-batch over 1,000,000 small documents: the child's peak RSS for a 1 M-document batch (full runs) */
   millionBatch: !quick && !flag('no-million'),
   node22: !flag('no-node22'),
@@ -243,6 +243,26 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
         list.push(eaContender(ctx, ds, env, n, null, [], { ejson: 'relaxed', gzip: false, extra: true, merge: true }));
         if (ctx.s3)
           list.push(eaContender(ctx, ds, env, n, null, [], { ejson: 'relaxed', gzip: false, extra: true, s3: true }));
+        // issue 16: the server's count of every batch's range after it is written
+        list.push(
+          eaContender(ctx, ds, env, n, null, ['--check-counts', 'on'], {
+            ejson: 'relaxed',
+            gzip: false,
+            extra: true,
+            named: 'check-counts',
+          }),
+        );
+        // issue 16: every batch's cursor killed on the server once (bench/lib/kill-cursor.cjs), read on in the batch;
+        // beside c2, its shape: a collection in one batch is read without bounds, and such a batch restarts whole
+        list.push(
+          eaContender(ctx, ds, env, n, 2, ['--concurrency', '2', '--batches', '2'], {
+            ejson: 'relaxed',
+            gzip: false,
+            extra: true,
+            named: 'cursor killed',
+            envMore: killCursorEnv(),
+          }),
+        );
       }
       if (extras && n.tag) {
         // zstd needs Node 22.15+: zstd and gzip side by side on Node 22 (CPU per document, size)
@@ -260,6 +280,12 @@ function contenders(ctx, ds, { extras, node22, minimal, node22DefaultOnly = fals
   }
   return list;
 }
+
+/** A preload that has the server kill each batch process's first find cursor after its 50th document. */
+const killCursorEnv = () => ({
+  NODE_OPTIONS: `--require ${path.join(benchDir, 'lib', 'kill-cursor.cjs')}`,
+  MPE_BENCH_BATCH_BUNDLE: path.join(repoRoot, 'dist', 'bundle', 'batch.cjs'),
+});
 
 /** The CSV columns both tools export in the CSV contenders: nested fields, an array index, numbers and dates. */
 const CSV_FIELDS =
@@ -337,11 +363,22 @@ function eaContender(
   n,
   c,
   flags,
-  { ejson, gzip, extra = false, merge = false, s3 = false, zstd = false },
+  { ejson, gzip, extra = false, merge = false, s3 = false, zstd = false, named = '', envMore = {} },
 ) {
   const label = c === null ? 'default' : `c${c}`;
-  const variant =
-    ejson === 'canonical' ? ' canonical' : gzip ? ' gzip' : zstd ? ' zstd' : merge ? ' --merge' : s3 ? ' s3' : '';
+  const variant = named
+    ? ` ${named}`
+    : ejson === 'canonical'
+      ? ' canonical'
+      : gzip
+        ? ' gzip'
+        : zstd
+          ? ' zstd'
+          : merge
+            ? ' --merge'
+            : s3
+              ? ' s3'
+              : '';
   return {
     dataset: ds.name,
     docs: ds.docs,
@@ -356,6 +393,7 @@ function eaContender(
     merge,
     s3,
     zstd,
+    ...(named ? { variant: named } : {}),
     make: (out) => ({
       cmd: n.bin,
       args: [
@@ -373,7 +411,7 @@ function eaContender(
         ...(merge ? ['--merge', `${out}.json`] : []),
         ...flags,
       ],
-      env: s3 ? { ...env, ...ctx.s3.env } : env,
+      env: { ...env, ...(s3 ? ctx.s3.env : {}), ...envMore },
       out: merge ? `${out}.json` : s3 ? path.join(ctx.s3.data, ctx.s3.bucket, path.basename(out)) : out,
       summary: `${out}.summary.json`,
     }),
@@ -437,6 +475,12 @@ async function runOnce(ctx, k, roundNo) {
         if (s.docs !== k.docs && !sample.error)
           sample.error = `its summary says ${s.docs} documents, the collection holds ${k.docs}`;
         if (s.batches?.failed && !sample.error) sample.error = `${s.batches.failed} batches failed`;
+        sample.cursorResumes = s.cursorResumes ?? 0;
+        sample.retries = s.retries ?? 0;
+        if (k.variant === 'cursor killed' && !sample.error && sample.cursorResumes < (s.batches?.total ?? 1))
+          sample.error = `${sample.cursorResumes} cursor resumes for ${s.batches?.total} batches: the kill did not happen`;
+        if (k.variant === 'cursor killed' && !sample.error && sample.retries > 0)
+          sample.error = `${sample.retries} whole-batch retries: a killed cursor was not read on in its batch`;
       }
     }
   } catch (err) {
@@ -517,6 +561,8 @@ function summarize(k, samples) {
     ...(k.zstd ? { zstd: true } : {}),
     ...(k.merge ? { merge: true, mergeSeconds: round(median(good.map((s) => s.mergeSeconds)), 3) } : {}),
     ...(k.csv ? { csv: true } : {}),
+    ...(k.variant ? { variant: k.variant } : {}),
+    ...(k.variant ? { cursorResumes: median(good.map((s) => s.cursorResumes)) } : {}),
     wallSpread: walls.length > 1 ? round((Math.max(...walls) - Math.min(...walls)) / wall, 3) : null,
     samples: samples.map(
       ({
@@ -738,6 +784,8 @@ async function manyBatches(ctx, ds) {
       cpuMethod: ctx.cpuMethod,
       stopAfterMs: config.manyBatchesStopAfterSec * 1000,
       timeoutMs: 30 * 60_000,
+      // the orchestrator's RSS as batches finish: a curve whose slope says whether it keeps what it finished
+      series: { everyMs: quick ? 1000 : 3000, probe: () => ({ batchesDone: countBatchFiles(outDir) }) },
     },
   );
   let batches = null;
@@ -757,15 +805,74 @@ async function manyBatches(ctx, ds) {
     wallSeconds: round(m.wallSeconds),
     stoppedAfterSeconds: m.stoppedEarly ? config.manyBatchesStopAfterSec : null,
     orchestratorPeakRssMiB: toMiB(m.orchestratorPeakKiB),
+    ...rssSlope(m.series ?? []),
+    rssSeries: (m.series ?? []).map((x) => [x.seconds, toMiB(x.rssKiB), x.batchesDone]),
     childPeakRssMiB: toMiB(m.childPeakKiB),
     leftoverProcesses: m.leftovers,
     ...(finished || m.stoppedEarly ? {} : { error: m.stderrTail }),
   };
   log(
-    `10,000-batch run: ${batches} batches planned, ${done} done in ${res.run.wallSeconds} s${m.stoppedEarly ? ' (stopped: bounded run)' : ''}, orchestrator peak RSS ${res.run.orchestratorPeakRssMiB} MiB`,
+    `10,000-batch run: ${batches} batches planned, ${done} done in ${res.run.wallSeconds} s${m.stoppedEarly ? ' (stopped: bounded run)' : ''}, orchestrator peak RSS ${res.run.orchestratorPeakRssMiB} MiB, RSS slope ${res.run.rssSlopeMiBPer1000Batches ?? '?'} MiB per 1,000 batches over its second half`,
   );
   rmrf(outDir);
   return res;
+}
+
+/**
+ * The throttle's accuracy (bench/throttle.js, on this run's server): extract-all at --max-docs-per-second over
+ * 4 × J batches, the output's bytes sampled every 100 ms; the highest rate over any 5 s against the limit.
+ */
+async function throttleRun(ctx) {
+  const args = ['--docs', quick ? '2000' : '4000', '--limit', '400', '--concurrency', '2'];
+  const r = spawnSync(process.execPath, [path.join(benchDir, 'throttle.js'), ...args], {
+    env: { ...process.env, MONGO_URI: ctx.uri },
+    cwd: repoRoot,
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  try {
+    const res = { ok: true, ...JSON.parse(r.stdout) };
+    log(`throttle: at most ${res.max5sRate} docs/s in any 5 s at a limit of ${res.limit} (${res.max5sRatio} ×)`);
+    return res;
+  } catch {
+    return {
+      ok: false,
+      error: `bench/throttle.js exited ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`,
+    };
+  }
+}
+
+/** Batch files in `dir` now (0 before it exists). */
+function countBatchFiles(dir) {
+  try {
+    return batchFiles(dir).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The orchestrator's RSS against the batches it has finished, over the second half of the run (the first is
+ * planning and warm-up): the least-squares slope in MiB per 1,000 batches, and the RSS at both ends of that half.
+ * Flat (about 0) when nothing is kept per finished batch.
+ */
+function rssSlope(series) {
+  const half = series.filter((x) => x.batchesDone > 0).slice(-Math.floor(series.length / 2));
+  if (half.length < 4 || half.at(-1).batchesDone - half[0].batchesDone < 20) return { rssSlopeMiBPer1000Batches: null };
+  const n = half.length;
+  const mx = half.reduce((a, x) => a + x.batchesDone, 0) / n;
+  const my = half.reduce((a, x) => a + x.rssKiB, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const x of half) {
+    sxy += (x.batchesDone - mx) * (x.rssKiB - my);
+    sxx += (x.batchesDone - mx) ** 2;
+  }
+  return {
+    rssSlopeMiBPer1000Batches: round(((sxy / sxx) * 1000) / 1024, 2),
+    rssSecondHalfMiB: [toMiB(half[0].rssKiB), toMiB(half.at(-1).rssKiB)],
+    rssSecondHalfBatches: [half[0].batchesDone, half.at(-1).batchesDone],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- main
@@ -957,6 +1064,7 @@ async function main() {
     deriveMarginal(runs);
     const manyRes = many ? await manyBatches(ctx, many) : null;
     const millionRes = million ? await millionBatch(ctx, million) : null;
+    const throttleRes = ctx.extractAll.available && !flag('no-throttle') ? await throttleRun(ctx) : null;
 
     const loadAfter = os.loadavg();
     results = {
@@ -1009,6 +1117,7 @@ async function main() {
         )?.planningSeconds ?? null,
       manyBatches: manyRes,
       millionBatch: millionRes,
+      throttle: throttleRes,
       unavailable,
     };
     results.noise = noiseOf(results);

@@ -70,12 +70,15 @@ function startTime(pid) {
   }
 }
 
+const round3 = (x) => Math.round(x * 1000) / 1000;
+
 function readStatus(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const hwm = /VmHWM:\s+(\d+) kB/.exec(s);
+    const rss = /VmRSS:\s+(\d+) kB/.exec(s);
     const name = /Name:\s+(\S+)/.exec(s);
-    return { hwmKiB: hwm ? Number(hwm[1]) : 0, name: name ? name[1] : '?' };
+    return { hwmKiB: hwm ? Number(hwm[1]) : 0, rssKiB: rss ? Number(rss[1]) : 0, name: name ? name[1] : '?' };
   } catch {
     return null;
   }
@@ -120,6 +123,8 @@ class TreeSampler {
  * Run cmd with args; resolves with the measurements (never rejects for a failing command).
  * opts: { env, cwd, logPrefix (path prefix for .out/.err files), serverPid, sampleMs, timeoutMs, stopAfterMs, cpuMethod }
  * stopAfterMs: SIGTERM the tool after that long (a bounded run), then SIGKILL its tree 10 s later.
+ * series: { everyMs, probe() }: every everyMs, the tool's current RSS (VmRSS) with what probe() returns, in
+ * `series` of the result: [{ seconds, rssKiB, ...probe() }] (a curve, where the peak is one number).
  */
 export async function measureCommand(cmd, args, opts) {
   const {
@@ -131,6 +136,7 @@ export async function measureCommand(cmd, args, opts) {
     timeoutMs = 30 * 60_000,
     stopAfterMs,
     cpuMethod,
+    series: seriesOpts,
   } = opts;
   fs.mkdirSync(path.dirname(logPrefix), { recursive: true });
   const timeFile = `${logPrefix}.rusage`;
@@ -169,6 +175,16 @@ export async function measureCommand(cmd, args, opts) {
     }
   };
   const timers = [];
+  const series = [];
+  if (seriesOpts) {
+    const every = setInterval(() => {
+      const pid = toolPid();
+      const st = pid ? readStatus(pid) : null;
+      if (st)
+        series.push({ seconds: round3((performance.now() - t0) / 1000), rssKiB: st.rssKiB, ...seriesOpts.probe() });
+    }, seriesOpts.everyMs);
+    timers.push(every);
+  }
   if (stopAfterMs) {
     timers.push(
       setTimeout(() => {
@@ -239,6 +255,7 @@ export async function measureCommand(cmd, args, opts) {
     samples: sampler.samples,
     serverCpuSeconds: server0 !== null && server1 !== null ? server1 - server0 : null,
     leftovers: leftovers.length,
+    ...(seriesOpts ? { series } : {}),
     stdoutFile: `${logPrefix}.out`,
     stderrTail: stderr.trim().split('\n').slice(-6).join('\n'),
   };

@@ -1,6 +1,7 @@
 // Targets of issue 4 §5 and the Markdown report.
 
 const LIMIT_RSS = 128;
+const LIMIT_RSS_SLOPE = 1; // MiB per 1,000 finished batches: a 10,000-batch run may add 10 MiB at most
 
 /**
  * Marginal CPU per document: (CPU − CPU of the same contender on the 1-document collection) / documents. Given only
@@ -42,17 +43,36 @@ function mainRuns(res) {
         r.ejson === 'relaxed' &&
         !r.gzip &&
         !r.merge &&
-        !r.s3,
+        !r.s3 &&
+        !r.variant,
     ),
     ea22: n22
       ? find(
           (r) =>
-            r.tool === 'extract-all' && r.defaults && r.node === n22 && r.ejson === 'relaxed' && !r.gzip && !r.merge,
+            r.tool === 'extract-all' &&
+            r.defaults &&
+            r.node === n22 &&
+            r.ejson === 'relaxed' &&
+            !r.gzip &&
+            !r.merge &&
+            !r.variant,
         )
       : null,
     eaMerge: find((r) => r.tool === 'extract-all' && r.merge && r.node === n20),
     eaS3: find((r) => r.tool === 'extract-all' && r.s3 && r.node === n20),
     gz22: n22 ? find((r) => r.tool === 'extract-all' && r.gzip && r.node === n22) : null,
+    eaCounts: find((r) => r.tool === 'extract-all' && r.variant === 'check-counts' && r.node === n20),
+    eaKilled: find((r) => r.tool === 'extract-all' && r.variant === 'cursor killed' && r.node === n20),
+    eaTwo: find(
+      (r) =>
+        r.tool === 'extract-all' &&
+        r.node === n20 &&
+        r.concurrency === 2 &&
+        !r.defaults &&
+        r.ejson === 'relaxed' &&
+        !r.gzip &&
+        !r.variant,
+    ),
     zstd22: n22 ? find((r) => r.tool === 'extract-all' && r.zstd && r.node === n22) : null,
     mpe: find((r) => r.tool === 'mpe-export' && r.defaults),
     mpe2: find((r) => r.tool === 'mpe-export' && !r.defaults && !r.csv),
@@ -88,7 +108,24 @@ function target(id, text, { value, limit, cmp, unit = '', detail = '', why = nul
 }
 
 export function computeTargets(res) {
-  const { name, me, ea, ea22, eaOne, eaMerge, eaS3, gz22, zstd22, mpe, mpe2, meCsv, mpeCsv } = mainRuns(res);
+  const {
+    name,
+    me,
+    ea,
+    ea22,
+    eaOne,
+    eaTwo,
+    eaMerge,
+    eaS3,
+    eaCounts,
+    eaKilled,
+    gz22,
+    zstd22,
+    mpe,
+    mpe2,
+    meCsv,
+    mpeCsv,
+  } = mainRuns(res);
   const out = [];
   const bothOk = me?.ok && ea?.ok;
   const why = !me
@@ -140,16 +177,18 @@ export function computeTargets(res) {
       ? `driver floor ${fmt(f.driverFloorMs, 0)} ms = ${fmt(f.driverFloorMs / f.bareNodeStartMs)} × bare`
       : null;
   const floors = [f20, f22].filter((f) => floorOf(f)).map((f) => `Node ${f.node.split('.')[0]}: ${floorOf(f)}`);
+  // issue 16: against the driver floor (a bare Node start is below what the official driver allows)
+  const overFloor = (f) => (f?.perBatchOverheadMs && f?.driverFloorMs ? f.perBatchOverheadMs / f.driverFloorMs : null);
   out.push(
-    target('per-batch-overhead', 'empty-batch overhead ÷ bare `node -e 0`', {
-      value: f20?.perBatchOverheadMs && f20?.bareNodeStartMs ? f20.perBatchOverheadMs / f20.bareNodeStartMs : null,
-      limit: 1.5,
+    target('per-batch-overhead', 'empty-batch overhead ÷ the driver floor', {
+      value: overFloor(f20),
+      limit: 1.3,
       cmp: '<=',
-      why: f20?.error ?? 'extract-batch was not available',
+      why: f20?.error ?? (f20 ? 'the driver floor was not measured' : 'extract-batch was not available'),
       detail: f20
-        ? `${fmt(f20.perBatchOverheadMs, 0)} ms vs ${fmt(f20.bareNodeStartMs, 0)} ms (Node ${f20.node})${f22?.perBatchOverheadMs ? `; Node 22: ${fmt(f22.perBatchOverheadMs, 0)} vs ${fmt(f22.bareNodeStartMs, 0)} ms, ratio ${fmt(f22.perBatchOverheadMs / f22.bareNodeStartMs)}` : ''}` +
+        ? `${fmt(f20.perBatchOverheadMs, 0)} ms vs ${fmt(f20.driverFloorMs, 0)} ms (Node ${f20.node})${overFloor(f22) !== null ? `; Node 22: ${fmt(f22.perBatchOverheadMs, 0)} vs ${fmt(f22.driverFloorMs, 0)} ms, ratio ${fmt(overFloor(f22))}` : ''}` +
           (floors.length
-            ? `\nfloor, a process that only loads the official driver, connects, runs one find and closes (bench/floor): ${floors.join('; ')}`
+            ? `\nfloor, a process that only loads the official driver, connects, runs one find and closes (bench/floor): ${floors.join('; ')}; bare \`node -e 0\`: ${fmt(f20.bareNodeStartMs, 0)} ms, ratio ${fmt(f20.perBatchOverheadMs / f20.bareNodeStartMs)}`
             : '') +
           (f20.envRemoved?.length
             ? `\nstarted without ${f20.envRemoved.join(', ')} (set on this machine; it slows every Node 20 start alike)`
@@ -199,6 +238,23 @@ export function computeTargets(res) {
             : '')
         : '',
     }),
+  );
+  out.push(
+    target(
+      'rss-orchestrator-slope',
+      'orchestrator RSS growth per 1,000 finished batches, second half of the run (MiB)',
+      {
+        value: many?.ok ? (many.rssSlopeMiBPer1000Batches ?? null) : null,
+        limit: LIMIT_RSS_SLOPE,
+        cmp: '<=',
+        why: many?.ok ? 'too few batches finished to fit a slope' : (many?.error ?? 'not run'),
+        partial: many ? !many.complete : false,
+        detail:
+          many?.ok && many.rssSecondHalfMiB
+            ? `RSS ${fmt(many.rssSecondHalfMiB[0], 1)} → ${fmt(many.rssSecondHalfMiB[1], 1)} MiB while batches ${int(many.rssSecondHalfBatches[0])} → ${int(many.rssSecondHalfBatches[1])} finished (sampled every few seconds: rssSeries in latest.json)`
+            : '',
+      },
+    ),
   );
   // issue 13: mpe-export, mongoexport's command line writing one file, end to end (merge and rename included)
   const mpeOk = me?.ok && mpe?.ok;
@@ -279,6 +335,50 @@ merge into one file (extract-all --merge): ${fmt(merge.mergeSeconds, 3)} s for $
         ? `${fmt(zstd22.cpuMicrosPerDoc, 0)} vs ${fmt(gz22.cpuMicrosPerDoc, 0)} µs/doc; output ${fmt(zstd22.outputBytes / 1e6, 1)} vs ${fmt(gz22.outputBytes / 1e6, 1)} MB (zstd ÷ gzip ${fmt(zstd22.outputBytes / gz22.outputBytes)}); ${int(zstd22.docsPerSecond)} vs ${int(gz22.docsPerSecond)} docs/s`
         : '',
     }),
+  );
+  // issue 16: the throttle holds over any 5 s (bench/throttle.js, run by the benchmark on its server)
+  const th = res.throttle;
+  out.push(
+    target('throttle-5s', 'throttle: highest docs/s over any 5 s ÷ --max-docs-per-second', {
+      value: th?.ok ? th.max5sRatio : null,
+      limit: 1.1,
+      cmp: '<=',
+      why: th?.error ?? 'not run',
+      detail: th?.ok
+        ? `limit ${int(th.limit)} docs/s, -j ${th.concurrency} over ${th.batches} batches of ${int(th.docs)} documents: ${int(th.runRate)} docs/s over the run (${fmt(th.runRatio)} ×), at most ${int(th.max5sRate)} in any 5 s; planning walked ${int(th.planningKeysPerSecond)} keys/s`
+        : '',
+    }),
+  );
+  // issue 16: what --check-counts and a cursor killed in every batch cost, beside the defaults (reported, no limit)
+  const costOf = (k, base, what) => {
+    const ok = base?.ok && k?.ok;
+    return {
+      value: ok ? k.wallSeconds / base.wallSeconds : null,
+      limit: Number.POSITIVE_INFINITY,
+      cmp: '<=',
+      why: !k ? 'not run (full runs only)' : 'a contender failed',
+      detail: ok
+        ? `${fmt(k.wallSeconds)} vs ${fmt(base.wallSeconds)} s; CPU ${fmt(k.cpuMicrosPerDoc, 0)} vs ${fmt(base.cpuMicrosPerDoc, 0)} µs/doc; server CPU ${fmt(k.serverCpuSeconds)} vs ${fmt(base.serverCpuSeconds)} s; ${int(k.batches)} batch(es)${what(k)}`
+        : '',
+    };
+  };
+  out.push(
+    target(
+      'check-counts-cost',
+      'wall, --check-counts on ÷ defaults (reported, no limit)',
+      costOf(eaCounts, ea, () => '; on FerretDB each count reads its range again (on MongoDB: the _id index only)'),
+    ),
+  );
+  out.push(
+    target(
+      'cursor-resume-cost',
+      'wall, one cursor killed per batch ÷ none, -j 2 --batches 2 (reported, no limit)',
+      costOf(
+        eaKilled,
+        eaTwo,
+        (k) => `; ${int(k.cursorResumes)} cursor(s) reopened after the last written _id, no batch retried`,
+      ),
+    ),
   );
   return out;
 }
