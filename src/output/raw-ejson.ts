@@ -471,7 +471,7 @@ function regexValue(): void {
       ? Buffer.from(B.subarray(os, oe)).sort()
       : Buffer.from(
           Array.from((B as FastBuffer).utf8Slice(os, oe))
-            .sort()
+            .sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!) // not .sort(): UTF-16 order puts 😀 before ａ
             .join(''),
           'utf8',
         );
