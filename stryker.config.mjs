@@ -13,6 +13,7 @@ export default {
       'test/orchestrator/launch-check.test.ts',
       'test/output/bson-corpus.test.ts',
       'test/output/raw-ejson.test.ts',
+      'test/output/raw-ejson-corrupt.test.ts',
       'test/output/mongoexport-oracle.test.ts',
       'test/output/atomic-file.test.ts',
       'test/output/verify.test.ts',
