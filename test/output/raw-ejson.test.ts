@@ -161,7 +161,10 @@ test('invalid UTF-8 never stops an export: each byte that starts no valid sequen
       assert.equal(target.invalidUtf8, 1);
       assert.throws(
         () => writeEjson(encodeDoc([['v', value as Val]]), 'relaxed', target, { strictUtf8: true }),
-        InvalidUtf8Error,
+        (err: Error) =>
+          err instanceof InvalidUtf8Error &&
+          err.name === 'InvalidUtf8Error' &&
+          err.message === 'a string or field name is not valid UTF-8',
       );
     }
     const named = encodeDoc([[Uint8Array.from([0x6b, ...bytes]), V.int32(1)]]);
