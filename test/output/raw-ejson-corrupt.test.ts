@@ -53,10 +53,7 @@ const CASES: [string, Buffer][] = [
   ['embedded document past the end', docWith(0x03, [...i32(50), 0])],
   ['embedded document without its terminating 0', docWith(0x03, [...i32(5), 1])],
   ['embedded array size below 5', docWith(0x04, [...i32(3), 0])],
-  [
-    'embedded document whose last element runs past its end',
-    docWith(0x03, [...i32(8), 0x08, 0x62, 0x00, 0x00]),
-  ],
+  ['embedded document whose last element runs past its end', docWith(0x03, [...i32(8), 0x08, 0x62, 0x00, 0x00])],
   ['embedded array whose element runs past its end', docWith(0x04, [...i32(8), 0x08, 0x30, 0x00, 0x00])],
   ['a key without its terminating 0', Buffer.from([...i32(8), 0x08, 0x61, 0x62, 0x63])],
   ['regex without its terminating 0', docWith(0x0b, [0x61, 0x62])],
