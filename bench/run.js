@@ -823,7 +823,7 @@ async function manyBatches(ctx, ds) {
  * 4 × J batches, the output's bytes sampled every 100 ms; the highest rate over any 5 s against the limit.
  */
 async function throttleRun(ctx) {
-  const args = ['--docs', quick ? '2000' : '4000', '--limit', '400', '--concurrency', '2'];
+  const args = ['--docs', quick ? '2000' : '4000', '--limit', '400', '--concurrency', '2', '--no-save'];
   const r = spawnSync(process.execPath, [path.join(benchDir, 'throttle.js'), ...args], {
     env: { ...process.env, MONGO_URI: ctx.uri },
     cwd: repoRoot,

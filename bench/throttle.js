@@ -111,8 +111,11 @@ try {
     max5sRatio: Math.round((worst / limit) * 1000) / 1000,
     planningKeysPerSecond: Math.round(summary.docs / summary.planningSeconds),
   };
-  fs.mkdirSync(path.join(benchDir, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(benchDir, 'results', 'throttle.json'), `${JSON.stringify(result, null, 2)}\n`);
+  // --no-save: the full benchmark runs this and keeps the result in its own results file
+  if (!argv.includes('--no-save')) {
+    fs.mkdirSync(path.join(benchDir, 'results'), { recursive: true });
+    fs.writeFileSync(path.join(benchDir, 'results', 'throttle.json'), `${JSON.stringify(result, null, 2)}\n`);
+  }
   console.log(JSON.stringify(result, null, 2));
   log(
     `throttle: ${result.runRate} docs/s over the run (${result.runRatio} × the limit), at most ${result.max5sRate} in any 5 s (${result.max5sRatio} ×; bound 1.10); planning walked ${result.planningKeysPerSecond} keys/s`,
