@@ -32,7 +32,7 @@ import { MongoClient } from 'mongodb';
 import { ensureNode22 } from '../scripts/node22.js';
 import { ensureDataset, expectedIdChecksum } from './generate.js';
 import { detectCpuMethod, measureCommand, startupMs } from './lib/measure.js';
-import { computeTargets, deriveMarginal, renderMarkdown } from './lib/report.js';
+import { computeTargets, deriveMarginal, plainDefaults, renderMarkdown } from './lib/report.js';
 import { batchFiles, verifyCsv, verifyFiles } from './lib/verify.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -1105,16 +1105,7 @@ async function main() {
       bareNodeStartMs: fixed['20']?.bareNodeStartMs ?? null,
       fixedCosts: fixed,
       planningSeconds:
-        runs.find(
-          (r) =>
-            r.dataset === main.name &&
-            r.tool === 'extract-all' &&
-            r.defaults &&
-            r.node === ctx.node20.version &&
-            r.ejson === 'relaxed' &&
-            !r.gzip &&
-            !r.merge,
-        )?.planningSeconds ?? null,
+        runs.find((r) => r.dataset === main.name && plainDefaults(ctx.node20.version)(r))?.planningSeconds ?? null,
       manyBatches: manyRes,
       millionBatch: millionRes,
       throttle: throttleRes,
