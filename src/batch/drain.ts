@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BSON, type Document, type MongoClient } from 'mongodb';
+import type { Document, MongoClient } from 'mongodb';
 import { classify, cursorGone, cursorSurvivable } from '../db/connect.js';
 import { hinted, ID_HINT } from '../db/id-hint.js';
 import { EXACT_READ } from '../db/read-options.js';
+import { BSON } from '../driver.js';
 import { ExtractError } from '../errors.js';
 import type { DocSink } from '../output/writers.js';
 import type { Batch, Selection } from '../plan/model.js';

@@ -2,7 +2,7 @@ import * as batch from './extract-batch.js';
 import { main } from './main.js';
 
 /** The driver's cursor classes, as bundled: the fault-injection tests (test/hardening) patch them in a child. */
-export { AbstractCursor, FindCursor } from 'mongodb';
+export { AbstractCursor, FindCursor } from '../driver.js';
 
 /**
  * The entry point of extract-batch alone, bundled into dist/bundle/batch.cjs: every batch is a new process, and

@@ -2,7 +2,7 @@ import { isPlanWorker, runPlanTask } from '../db/plan-worker.js';
 import { main } from './main.js';
 
 /** The driver's cursor classes, as bundled: the fault-injection tests (test/hardening) patch them in a child. */
-export { AbstractCursor, FindCursor } from 'mongodb';
+export { AbstractCursor, FindCursor } from '../driver.js';
 
 /**
  * The one entry point of every command. `npm run build` bundles it (with its dependencies) into

@@ -1,4 +1,5 @@
-import { type Collection, type Document, MongoServerError } from 'mongodb';
+import type { Collection, Document } from 'mongodb';
+import { MongoServerError } from '../driver.js';
 import { TYPE_CLASSES } from '../plan/type-classes.js';
 import { hinted } from './id-hint.js';
 

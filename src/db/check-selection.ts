@@ -1,4 +1,5 @@
-import { type Document, type MongoClient, MongoServerError } from 'mongodb';
+import type { Document, MongoClient } from 'mongodb';
+import { MongoServerError } from '../driver.js';
 import { usage } from '../errors.js';
 import { scrub } from '../uri.js';
 import { classify, errorCode } from './connect.js';

@@ -1,4 +1,5 @@
-import { type Collection, type Document, type MongoClient, MongoServerError } from 'mongodb';
+import type { Collection, Document, MongoClient } from 'mongodb';
+import { MongoServerError } from '../driver.js';
 import { ExtractError } from '../errors.js';
 import { BatchCutter } from '../plan/cut.js';
 import { type Batch, DEFAULT_BATCH_SIZE, type PlanFile, type PlanMethod, type PlanRequest } from '../plan/model.js';

@@ -1,11 +1,11 @@
+import type { MongoClientOptions } from 'mongodb';
 import {
   MongoClient,
-  type MongoClientOptions,
   MongoNetworkError,
   MongoNetworkTimeoutError,
   MongoParseError,
   MongoServerSelectionError,
-} from 'mongodb';
+} from '../driver.js';
 import { ExtractError } from '../errors.js';
 import { type Display, QUIET_MS } from '../progress.js';
 import { redactUri, registerSecrets, scrub, serversOf } from '../uri.js';

@@ -1,4 +1,4 @@
-import { MongoServerError } from 'mongodb';
+import { MongoServerError } from '../driver.js';
 
 /** The `_id` index: every query the tool sends names it, so that none is a collection scan (notablescan holds). */
 export const ID_HINT = { hint: { _id: 1 } } as const;

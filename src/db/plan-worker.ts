@@ -1,5 +1,6 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { BSON, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
+import { BSON } from '../driver.js';
 import { ExtractError, type SerializedError } from '../errors.js';
 import { BUNDLE } from '../paths.js';
 import type { PlanFile, PlanRequest } from '../plan/model.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Document } from 'mongodb';
-import { BSON } from 'mongodb';
+import { BSON } from '../driver.js';
 import { usage } from '../errors.js';
 import type { OutputOptions, Selection } from '../plan/model.js';
 import { type Args, int64, lenientJson, str } from './values.js';

@@ -1,4 +1,5 @@
-import { BSON, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
+import { BSON } from '../driver.js';
 import { usage } from '../errors.js';
 import { zstdUnavailable } from '../output/compression.js';
 import type { EjsonMode, OutputFormat, OutputOptions } from '../plan/model.js';

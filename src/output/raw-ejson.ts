@@ -1,4 +1,4 @@
-import { BSON } from 'mongodb';
+import { BSON } from '../driver.js';
 import { decimal128Text, formatDouble } from './go-format.js';
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BSON, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
+import { BSON } from '../driver.js';
 import { type Batch, PLAN_FORMAT, type PlanFile, type Selection } from './model.js';
 
 const { EJSON } = BSON;
