@@ -6,7 +6,7 @@ import { batchRequest, batchThrottleOf, PLANNED, RANGE } from '../options/batch.
 import { CONNECTION, connection, connectTimeoutOf } from '../options/connection.js';
 import { declare, override } from '../options/declare.js';
 import { displayOf, LOGGING } from '../options/logging.js';
-import { cli } from '../options/parse.js';
+import { plainArgs } from '../options/plain.js';
 import { checkCountsOf, cursorRetriesOf, WRITER, writerOf } from '../options/running.js';
 import { FORMAT, SOURCE } from '../options/selection.js';
 import { intOption } from '../options/values.js';
@@ -26,7 +26,7 @@ $0 --plan DIR/plan.json --batch K
 
 Extract one batch: the documents whose _id is in [--min, --max) (either side open), narrowed by --query, into one file that appears atomically. With --plan, batch K of a plan exactly as extract-all runs it.`;
 
-const OPTIONS = {
+export const OPTIONS = {
   ...CONNECTION,
   ...override(SOURCE, {
     db: { required: 'unless --plan' },
@@ -40,7 +40,12 @@ const OPTIONS = {
 };
 
 export async function run(): Promise<number> {
-  const a = (await declare(cli(NAME, USAGE, EXAMPLES), OPTIONS).parseAsync()) as Record<string, unknown>;
+  const a =
+    plainArgs(process.argv.slice(2), OPTIONS) ??
+    ((await declare((await import('../options/parse.js')).cli(NAME, USAGE, EXAMPLES), OPTIONS).parseAsync()) as Record<
+      string,
+      unknown
+    >);
   const log = displayOf(a, NAME);
   const report = reporterFor(intOption('report-fd', a['report-fd'], 3));
   // Tell the orchestrator (if any) what kind of failure this is before it is printed.

@@ -1,6 +1,6 @@
 import { EXIT, ExtractError, exitForSignal } from '../errors.js';
 import { createLogger } from '../log.js';
-import { usageLine } from '../options/parse.js';
+import { usageLine } from '../options/usage-line.js';
 import { scrub } from '../uri.js';
 
 /** How long a process stopped by a signal waits for what its abort could not finish synchronously. */

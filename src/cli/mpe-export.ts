@@ -5,7 +5,7 @@ import { MONGOEXPORT, normalizeArgs } from '../mongoexport/options.js';
 import { displayFor, loggersOf } from '../mongoexport/progress.js';
 import { exportRequest } from '../mongoexport/request.js';
 import { declare } from '../options/declare.js';
-import { usageLine } from '../options/parse.js';
+import { usageLine } from '../options/usage-line.js';
 import { exportFile } from '../orchestrator/export-file.js';
 import { abortOnSignals } from './main.js';
 

@@ -1,7 +1,7 @@
 // What yargs says, said our way: one line naming the option, a suggestion for a typo.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { suggestion, usageLine } from '../../src/options/parse.js';
+import { suggestion, usageLine } from '../../src/options/usage-line.js';
 
 const KNOWN = ['db', 'd', 'collection', 'c', 'out', 'o', 'query', 'q', 'concurrency', 'j', 'batch-size', 'resume'];
 
