@@ -1,11 +1,17 @@
 /**
- * The official driver's classes, imported in this one module. In the bundles every ES module that imports a
- * CommonJS package copies its exports into an object of its own (esbuild's interop); the driver has ~400 of them,
- * and a batch process paid ~1.5 ms of its start for eleven copies. Types come from 'mongodb' directly.
+ * The official driver's values, imported in this one module, and BSON from the driver's own `bson` package (the
+ * same copy: package.json asks for the driver's range and npm keeps one; src/bson.cts loads it as the driver does).
+ *
+ * Why one module: in the bundles every ES module that imports a CommonJS package copies its exports into an object
+ * of its own (esbuild's interop); the driver has ~400, and a batch process paid ~1.5 ms of its start for eleven
+ * copies. Why BSON apart: the bundles load the driver on first use (scripts/bundle.js), and what only writes or
+ * reads Extended JSON — an orchestrator that plans in a worker thread and runs batches in child processes — never
+ * loads it (~15 MiB of the orchestrator's memory). Types come from 'mongodb' directly.
  */
+import BSON from './bson.cjs';
+
 export {
   AbstractCursor,
-  BSON,
   FindCursor,
   MongoClient,
   MongoNetworkError,
@@ -14,3 +20,4 @@ export {
   MongoServerError,
   MongoServerSelectionError,
 } from 'mongodb';
+export { BSON };
