@@ -1,4 +1,4 @@
-import { isPlanWorker, runPlanTask } from '../db/plan-worker.js';
+import { PLAN_TASK, runPlanTask } from '../db/plan-task.js';
 import { main } from './main.js';
 
 /** The driver's cursor classes, as bundled: the fault-injection tests (test/hardening) patch them in a child. */
@@ -33,6 +33,7 @@ export async function start(name: CommandName): Promise<void> {
  */
 export async function startFromArgv(): Promise<void> {
   const name = process.argv[2];
+  if (name === PLAN_TASK && process.send) return runPlanTask(); // extract-all's planning process
   if (!isCommand(name)) {
     process.stderr.write(`mpe: the first argument names the command: ${Object.keys(COMMANDS).join(', ')}\n`);
     process.exitCode = 2;
@@ -41,6 +42,3 @@ export async function startFromArgv(): Promise<void> {
   process.argv.splice(2, 1);
   await start(name);
 }
-
-// Loaded as a worker thread by extract-all to walk the _id index (src/db/plan-worker.ts).
-if (isPlanWorker()) void runPlanTask();

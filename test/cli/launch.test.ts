@@ -64,7 +64,7 @@ describe('bin/launch.cjs', () => {
       'node_modules/execa/',
       'node_modules/p-limit/',
       'dist/src/orchestrator/',
-      'dist/src/db/plan-worker.js',
+      'dist/src/db/plan-task.js',
     ]) {
       assert.ok(!batch.includes(absent), `batch.cjs holds ${absent}`);
     }

@@ -98,20 +98,19 @@ describe('extract-all: signals', () => {
     assert.ok(!names.includes('.extract.lock'));
   });
 
-  test('SIGINT while the _id index is walked (in the planning worker): exit 130, no plan, no lock', async (t) => {
+  test('SIGINT while the _id index is walked (in the planning process): exit 130, no plan, no lock', async (t) => {
     const coll = tdb.db.collection('walk');
     for (let k = 0; k < 20_000; k += 5_000)
       await coll.insertMany(Array.from({ length: 5_000 }, (_, i) => ({ _id: k + i })) as never[]);
     const tmp = await tmpDir(t);
     const out = join(tmp, 'out');
     const marker = join(tmp, 'walking');
-    // In the planning worker (a preload runs in worker threads too): slow the walk to ~1 ms a key (~20 s), then say
-    // it started; the signal must end it long before it could finish.
+    // In the planning process (NODE_OPTIONS reaches it too): slow the walk to ~1 ms a key (~20 s), then say it
+    // started; the signal must end it long before it could finish.
     const preload = join(tmp, 'walk-marker.cjs');
     await writeFile(
       preload,
-      `const w = require('node:worker_threads');
-if (!w.isMainThread && w.workerData && w.workerData.task === 'plan') {
+      `if (process.argv.includes('plan-task')) {
   const proto = require(${JSON.stringify(BUNDLE)}).AbstractCursor.prototype;
   const next = proto.next;
   proto.next = async function () { await new Promise((r) => setTimeout(r, 1)); return next.call(this); };
@@ -122,7 +121,7 @@ if (!w.isMainThread && w.workerData && w.workerData.task === 'plan') {
       env: { NODE_OPTIONS: `--require ${preload}` },
     });
     await waitFor(() => existsSync(marker), {
-      what: 'the planning worker to start',
+      what: 'the planning process to start',
       timeout: 30_000,
       interval: 2,
       abortIf: () => (run.hasExited() ? 'extract-all exited' : undefined),
