@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { exitForSignal, usage } from '../errors.js';
+import { keepYoungGenerationSmall } from '../memory.js';
 import { CONNECTION, connection } from '../options/connection.js';
 import { declare, type OptionSpecs, override } from '../options/declare.js';
 import { displayOf, LOGGING } from '../options/logging.js';
@@ -55,6 +56,7 @@ function planFor(a: Record<string, unknown>, resume: boolean) {
 }
 
 export async function run(): Promise<number> {
+  keepYoungGenerationSmall(); // the orchestrator's memory over a long run
   const source = override(SOURCE, { db: { required: 'unless --resume' }, collection: { required: 'unless --resume' } });
   const options = { ...CONNECTION, ...source, ...OUT, ...FORMAT, ...PLANNING, ...RUNNING, ...LOGGING };
   const a = (await declare(cli(NAME, USAGE, EXAMPLES), options).parseAsync()) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, usage } from '../errors.js';
+import { keepYoungGenerationSmall } from '../memory.js';
 import { MONGOEXPORT, normalizeArgs } from '../mongoexport/options.js';
 import { displayFor, loggersOf } from '../mongoexport/progress.js';
 import { exportRequest } from '../mongoexport/request.js';
@@ -37,6 +38,7 @@ async function parse(): Promise<Record<string, unknown>> {
 }
 
 export async function run(): Promise<number> {
+  keepYoungGenerationSmall(); // the orchestrator's memory over a long run
   const a = await parse();
   const loggers = loggersOf(a);
   const { log, detail } = loggers;
