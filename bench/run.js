@@ -76,7 +76,7 @@ const config = {
   extrasEveryRound: !quick,
   overheadReps: quick ? 5 : 11,
   manyBatchesDocs: SIZES.many,
-  manyBatchesStopAfterSec: Number(value('many-seconds') ?? (quick ? 10 : 120)),
+  manyBatchesStopAfterSec: Number(value('many-seconds') ?? (quick ? 10 : 240)),
   /** one extract-batch over 1,000,000 small documents: the child's peak RSS for a 1 M-document batch (full runs) */
   millionBatch: !quick && !flag('no-million'),
   node22: !flag('no-node22'),
