@@ -43,10 +43,9 @@ const optional = [
  *   special-scheme URLs use it, never mongodb:// ones.
  * - @mongodb-js/saslprep (the driver's SCRAM-SHA-256): decodes its code point tables, ~5 ms; needed only
  *   when a password is sent.
- * - mongodb (the driver, src/driver.ts): ~15 MiB of memory and ~10 ms to load; extract-all's orchestrator plans
- *   in a worker thread and runs its batches in child processes, and what it reads and writes itself is Extended
- *   JSON (the `bson` package, loaded apart), so it never needs it. Its export names are read at build time: the
- *   one module that imports it copies them (esbuild's interop) without loading it.
+ * - mongodb (the driver, src/driver.ts): ~10 ms and several MiB to load; what only reads or writes Extended JSON
+ *   (the `bson` package, loaded apart) — extract-verify, a resumed extract-all, --help — never needs it. Its export
+ *   names are read at build time: the one module that imports it copies them (esbuild's interop) without loading it.
  * CommonJS modules are replaced by a proxy that loads the module when one of its properties is first read.
  */
 const LAZY = { 'string-width': 'function', tr46: 'object', '@mongodb-js/saslprep': 'object', mongodb: 'names' };
@@ -54,13 +53,9 @@ const LAZY = { 'string-width': 'function', tr46: 'object', '@mongodb-js/saslprep
 /**
  * A stand-in for the CommonJS module `load()` returns, loaded when a property is first read. `names`: its export
  * names, known without loading it (so that copying them, as a bundled ES module does on import, loads nothing).
- * What has been loaded is listed in `globalThis[Symbol.for('mongo-parallel-extract.loaded')]` (a Set of `label`s:
- * test/orchestrator/driver-free.test.ts reads it).
  */
-const LOADED = "(globalThis[Symbol.for('mongo-parallel-extract.loaded')] ??= new Set())";
-const loadSource = (load, label) =>
-  `let m; const load = () => (m ??= (${LOADED}.add(${JSON.stringify(label)}), ${load}));`;
-const proxySource = (load, names, label) => `${loadSource(load, label)}
+const loadSource = (load) => `let m; const load = () => (m ??= ${load});`;
+const proxySource = (load, names) => `${loadSource(load)}
 const names = ${JSON.stringify(names ?? null)};
 const known = new Set(names);
 module.exports = new Proxy({}, {
@@ -82,17 +77,17 @@ const lazy = {
       if (args.pluginData === 'real') return undefined;
       const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
       if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: 'lazy', pluginData: { kind: LAZY[args.path], name: args.path } };
+      return { path: real.path, namespace: 'lazy', pluginData: LAZY[args.path] };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => {
-      const { kind, name } = args.pluginData;
+      const kind = args.pluginData;
       const load = `require(${JSON.stringify(args.path)})`;
       const names =
         kind === 'names' ? Object.getOwnPropertyNames(createRequire(import.meta.url)(args.path)) : undefined;
       const contents =
         kind === 'function'
-          ? `${loadSource(load, name)} module.exports = function lazyDefault(...a) { return load().default(...a); };`
-          : proxySource(load, names, name);
+          ? `${loadSource(load)} module.exports = function lazyDefault(...a) { return load().default(...a); };`
+          : proxySource(load, names);
       return { contents, resolveDir: path.dirname(args.path), loader: 'js' };
     });
   },
@@ -119,8 +114,7 @@ const lazyBuiltins = {
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
       const keys = Object.getOwnPropertyNames(createRequire(import.meta.url)(`node:${args.path}`));
-      const name = `node:${args.path}`;
-      return { contents: proxySource(`require(${JSON.stringify(name)})`, keys, name), loader: 'js' };
+      return { contents: proxySource(`require(${JSON.stringify(`node:${args.path}`)})`, keys), loader: 'js' };
     });
   },
 };

@@ -5,8 +5,7 @@
  * Why one module: in the bundles every ES module that imports a CommonJS package copies its exports into an object
  * of its own (esbuild's interop); the driver has ~400, and a batch process paid ~1.5 ms of its start for eleven
  * copies. Why BSON apart: the bundles load the driver on first use (scripts/bundle.js), and what only writes or
- * reads Extended JSON — an orchestrator that plans in a worker thread and runs batches in child processes — never
- * loads it (~15 MiB of the orchestrator's memory). Types come from 'mongodb' directly.
+ * reads Extended JSON (extract-verify, a resumed extract-all) never loads it. Types come from 'mongodb' directly.
  */
 import BSON from './bson.cjs';
 

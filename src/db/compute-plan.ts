@@ -28,9 +28,17 @@ export interface PlanHooks {
  * covered, sorted cursor and cut every N keys (exact; works everywhere, FerretDB included), or, on servers with
  * `$sample`, sort a sample of keys and cut it at quantiles (one cheap pass for huge collections).
  */
-export function computePlan(client: MongoClient, req: PlanRequest, hooks: PlanHooks = {}): Promise<PlanFile> {
-  return plan(client, req, hooks);
+export async function computePlan(client: MongoClient, req: PlanRequest, hooks: PlanHooks = {}): Promise<PlanFile> {
+  return (await plan(client, req, hooks))!;
 }
+
+/**
+ * The plan when it takes no walk (an empty collection, a view, a collection that fits one batch: metadata
+ * only), or undefined when the `_id` index must be walked or sampled (in a process of its own:
+ * src/orchestrator/plan-process.ts).
+ */
+export const quickPlan = (client: MongoClient, req: PlanRequest): Promise<PlanFile | undefined> =>
+  plan(client, req, undefined);
 
 interface Planning {
   client: MongoClient;
@@ -41,8 +49,13 @@ interface Planning {
   avgDocBytes: number | undefined;
 }
 
-/** Metadata first: an empty collection, a view, a collection that fits one batch need no walk. */
-async function plan(client: MongoClient, req: PlanRequest, hooks: PlanHooks): Promise<PlanFile> {
+/** Metadata first: an empty collection, a view, a collection that fits one batch need no walk. Without hooks: stop
+ * where a walk would begin. */
+async function plan(
+  client: MongoClient,
+  req: PlanRequest,
+  hooks: PlanHooks | undefined,
+): Promise<PlanFile | undefined> {
   const started = performance.now();
   try {
     const kind = await assertCollection(client, req.source.db, req.source.collection);
@@ -79,6 +92,7 @@ async function plan(client: MongoClient, req: PlanRequest, hooks: PlanHooks): Pr
       const note = `${estimate} documents fit one batch of ${batchSize}: no split${counted ? '' : ' (expected count from collection metadata)'}`;
       return single(p, expected, atClusterTime, note, { estimate, batchSize });
     }
+    if (!hooks) return undefined;
     return await cutPlan(p, estimate, atClusterTime, hooks);
   } catch (err) {
     throw classify(err);

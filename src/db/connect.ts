@@ -165,18 +165,8 @@ export async function assertCollection(
  * is a visible wait, then one line.
  */
 export async function connectShown(display: Display, uri: string, connectTimeout: number): Promise<MongoClient> {
-  const shown = showConnecting(display, uri, connectTimeout);
-  try {
-    return await connect(uri, { connectTimeout });
-  } finally {
-    shown.end();
-  }
-}
-
-/** The status of a connect under way (elsewhere: a planning worker's), until `end()`. */
-export function showConnecting(display: Display, uri: string, connectTimeout: number): { end(): void } {
   // a wait of a second or two is not worth a line; beyond that, silence looks like a hang
-  if (connectTimeout * 1000 <= 2 * QUIET_MS) return { end: () => {} };
+  if (connectTimeout * 1000 <= 2 * QUIET_MS) return connect(uri, { connectTimeout });
   const server = serversOf(uri);
   const activity = display.begin('connect', `connecting to ${server} (waiting up to ${connectTimeout} s)`, {
     timeout: connectTimeout,
@@ -188,13 +178,10 @@ export function showConnecting(display: Display, uri: string, connectTimeout: nu
       waited,
     });
   }, 1000);
-  let ended = false;
-  return {
-    end: () => {
-      if (ended) return;
-      ended = true;
-      clearInterval(tick);
-      activity.end();
-    },
-  };
+  try {
+    return await connect(uri, { connectTimeout });
+  } finally {
+    clearInterval(tick);
+    activity.end();
+  }
 }

@@ -19,10 +19,10 @@ export interface PlanProcessOptions {
 
 /**
  * Plan in a process of its own (`node bin/launch.cjs plan-task`, src/db/plan-task.ts): it connects, reads the
- * metadata and walks (or samples) the `_id` index; the plan comes back on the IPC channel. The orchestrator never
- * loads the driver and keeps none of the walk's memory: a walk keeps every batch boundary it reads, V8 answers
- * that by growing its young generation, and a worker thread's freed memory stayed in this process (~10–15 MiB
- * for a 10,000-batch plan).
+ * metadata and walks (or samples) the `_id` index; the plan comes back on the IPC channel (the connection string
+ * goes there too, never in argv). The orchestrator keeps none of the walk's memory: a walk keeps every batch
+ * boundary it reads, V8 answers that by growing its young generation, and the memory a worker thread (used
+ * before) had freed stayed in the orchestrator (~10–15 MiB for a 10,000-batch plan).
  */
 export async function planInProcess(o: PlanProcessOptions): Promise<PlanFile> {
   const child = execa(process.execPath, [LAUNCHER, PLAN_TASK], {

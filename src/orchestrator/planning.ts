@@ -1,4 +1,5 @@
-import { showConnecting } from '../db/connect.js';
+import { quickPlan } from '../db/compute-plan.js';
+import { connectShown } from '../db/connect.js';
 import { usage } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { writeFileAtomic } from '../output/atomic-file.js';
@@ -10,7 +11,7 @@ import { isS3 } from '../output/s3-destination.js';
 import { describePlan } from '../plan/describe.js';
 import type { PlanFile, PlanRequest } from '../plan/model.js';
 import { decodeQuery, selectionDiff } from '../plan/plan-file.js';
-import { type Activity, type Display, displayFor } from '../progress.js';
+import { type Display, displayFor } from '../progress.js';
 import { planInProcess } from './plan-process.js';
 import { count } from './progress.js';
 
@@ -111,51 +112,61 @@ function resumeDiff(plan: PlanFile, req: PlanRequest, given: ReadonlySet<string>
 }
 
 /**
- * Plan in a process of its own (src/orchestrator/plan-process.ts): it connects, reads the metadata (an empty
- * collection, a view, a collection that fits one batch need no walk) and walks the `_id` index when the collection
- * needs batches; this process shows the connect, then the walk's progress, and never loads the driver (the
- * orchestrator's memory over a long run).
+ * Metadata first, here (an empty collection, a view, a collection that fits one batch need no walk: no process to
+ * start for a small export); a walk of the `_id` index runs in a process of its own (src/orchestrator/
+ * plan-process.ts), whose memory goes with it.
  */
 async function computePlanOnce(step: PlanStep, req: PlanRequest): Promise<PlanFile | undefined> {
   const display = step.display ?? displayFor(silentLogger);
   const name = step.name ?? 'extract';
+  const client = await connectShown(display, step.uri, step.connectTimeout);
   const { db, collection } = req.source;
-  const connecting = showConnecting(display, step.uri, step.connectTimeout);
-  let activity: Activity | undefined;
   let started = performance.now();
-  const onConnected = () => {
-    connecting.end();
-    started = performance.now();
-    activity = display.begin('plan', `planning ${db}.${collection}: reading the collection's metadata`);
-  };
-  const onKeys = (keys: number, batches: number) => {
-    const seconds = (performance.now() - started) / 1000;
-    activity?.update(
-      `planning ${db}.${collection} · walked ${count(keys)} _id keys · ${count(keys / Math.max(seconds, 0.001))} keys/s · ${count(batches)} batches cut`,
-      { keys, batches },
-    );
-  };
+  const activity = display.begin('plan', `planning ${db}.${collection}: reading the collection's metadata`);
   let plan: PlanFile | undefined;
   try {
-    const task = { uri: step.uri, req, connectTimeout: step.connectTimeout, signal: step.signal, onConnected, onKeys };
-    plan = await planInProcess(task).catch((err: unknown) => {
-      if (step.signal.aborted) return undefined;
-      throw err;
-    });
+    try {
+      plan = await quickPlan(client, req);
+    } finally {
+      await client.close().catch(() => {});
+    }
+    if (!plan && !step.signal.aborted) {
+      const onConnected = () => {
+        started = performance.now();
+      };
+      const onKeys = (keys: number, batches: number) => {
+        const seconds = (performance.now() - started) / 1000;
+        activity.update(
+          `planning ${db}.${collection} · walked ${count(keys)} _id keys · ${count(keys / Math.max(seconds, 0.001))} keys/s · ${count(batches)} batches cut`,
+          { keys, batches },
+        );
+      };
+      const walk = {
+        uri: step.uri,
+        req,
+        connectTimeout: step.connectTimeout,
+        signal: step.signal,
+        onConnected,
+        onKeys,
+      };
+      plan = await planInProcess(walk).catch((err: unknown) => {
+        if (step.signal.aborted) return undefined;
+        throw err;
+      });
+    }
   } catch (err) {
-    connecting.end();
-    activity?.end();
+    activity.end();
     throw err;
   }
-  connecting.end();
   if (!plan) {
-    activity?.end();
+    activity.end();
     return undefined;
   }
-  const done = `${name}: planned ${describePlan(plan)} in ${plan.method.seconds.toFixed(1)} s`;
-  const fields = { batches: plan.batches.length, expectedDocs: plan.expectedDocs, method: plan.method.name };
-  if (activity) activity.end(done, fields);
-  else display.info(done, fields);
+  activity.end(`${name}: planned ${describePlan(plan)} in ${plan.method.seconds.toFixed(1)} s`, {
+    batches: plan.batches.length,
+    expectedDocs: plan.expectedDocs,
+    method: plan.method.name,
+  });
   for (const note of plan.method.notes) display.debug(`${name}: plan: ${note}`);
   return plan;
 }
