@@ -58,11 +58,12 @@ test("extract-all holds its young generation at V8's initial size; a walk runs i
     const walked = size === '100';
     assert.equal(summary?.batches.total, walked ? 3 : 1);
     assert.equal(orchestrator.length, 1);
-    assert.ok(orchestrator[0]!.youngMiB <= 4, `the orchestrator's young generation: ${orchestrator[0]!.youngMiB} MiB`);
+    // held where it was when extract-all started: 2 MiB on Node 20; Node 22 has grown it to 8 while loading the bundle
+    assert.ok(orchestrator[0]!.youngMiB <= 8, `the orchestrator's young generation: ${orchestrator[0]!.youngMiB} MiB`);
     assert.equal(planning.length, walked ? 1 : 0, 'a planning process for the walk only');
     assert.equal(batches.length, summary?.batches.total);
     // the probe can tell: a process that does not hold it grows it
     for (const b of [...batches, ...planning])
-      assert.ok(b.youngMiB >= 8, `a child's young generation: ${b.youngMiB} MiB`);
+      assert.ok(b.youngMiB >= 16, `a child's young generation: ${b.youngMiB} MiB`);
   }
 });
