@@ -49,8 +49,10 @@ interface Planning {
   avgDocBytes: number | undefined;
 }
 
-/** Metadata first: an empty collection, a view, a collection that fits one batch need no walk. Without hooks: stop
- * where a walk would begin. */
+/**
+ * Metadata first: an empty collection, a view, a collection that fits one batch need no walk. Without hooks: stop
+ * where a walk would begin.
+ */
 async function plan(
   client: MongoClient,
   req: PlanRequest,
