@@ -10,7 +10,7 @@ import { HashCounter } from './atomic-file.js';
 import { compressionOf, compressor } from './compression.js';
 import { type Framing, framingOf, indentJson } from './framing.js';
 import { decimal128Text } from './go-format.js';
-import { csvFields, csvRow } from './raw-csv.js';
+import { csvFields, writeCsvRow } from './raw-csv.js';
 import { type EjsonOptions, type EjsonTarget, InvalidUtf8Error, writeEjson } from './raw-ejson.js';
 import type { DocSink, SinkTotals } from './writers.js';
 
@@ -170,7 +170,7 @@ class FastSink implements DocSink {
 function encoderFor(output: OutputOptions): (bson: Uint8Array, t: EjsonTarget) => void {
   if (output.format === 'csv') {
     const fields = csvFields(output.csvFields ?? []);
-    return (bson, t) => put(t, csvRow(bson, fields, decimal128Text));
+    return (bson, t) => writeCsvRow(bson, fields, decimal128Text, t);
   }
   const options: EjsonOptions = { wrapLongs: output.longs !== 'number', strictUtf8: output.strictUtf8 === true };
   const mode = output.ejson;

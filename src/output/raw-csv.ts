@@ -37,41 +37,78 @@ export function csvFields(names: readonly string[]): CsvField[] {
 // ---------------------------------------------------------------------------------------------------------
 // CSV (Go's encoding/csv Writer, Comma ',', UseCRLF false)
 
-/** Go's unicode.IsSpace for the first rune of a field. */
-const SPACE_START = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+/** Where rows are written: a buffer and the offset of its end (the fast writer's chunk, or a buffer of our own). */
+export interface CsvTarget {
+  buf: Buffer;
+  pos: number;
+}
 
-function needsQuotes(cell: Buffer): boolean {
-  if (cell.length === 0) return false;
-  if (cell.length === 2 && cell[0] === 0x5c && cell[1] === 0x2e) return true; // \.
-  for (const b of cell) if (b === 0x2c || b === 0x22 || b === 0x0d || b === 0x0a) return true;
-  return SPACE_START.test(utf8.decode(cell.subarray(0, 4)));
+/** Make room for n more bytes. */
+function room(t: CsvTarget, n: number): void {
+  if (t.pos + n <= t.buf.length) return;
+  const next = Buffer.allocUnsafe(Math.max(2 * t.buf.length, t.pos + n));
+  t.buf.copy(next, 0, 0, t.pos);
+  t.buf = next;
+}
+
+/** Go's unicode.IsSpace for the first rune of a field (past ASCII). */
+const SPACE_START = /^[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+
+/** Go's fieldNeedsQuotes for the cell at b[s, e). */
+function needsQuotes(b: Buffer, s: number, e: number): boolean {
+  if (e === s) return false;
+  if (e - s === 2 && b[s] === 0x5c && b[s + 1] === 0x2e) return true; // \.
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c === 0x2c || c === 0x22 || c === 0x0d || c === 0x0a) return true;
+  }
+  const c0 = b[s]!;
+  if (c0 < 0x80) return c0 === 0x20 || (c0 >= 0x09 && c0 <= 0x0d);
+  return SPACE_START.test(utf8.decode(b.subarray(s, Math.min(e, s + 4))));
+}
+
+/** Append one cell's text (a string as UTF-8, or bytes as they are), quoted as Go's encoding/csv quotes it. */
+function putCell(t: CsvTarget, v: string | Buffer): void {
+  const s = t.pos;
+  if (typeof v === 'string') {
+    room(t, 3 * v.length);
+    t.pos += t.buf.write(v, s, 'utf8');
+  } else {
+    room(t, v.length);
+    t.pos += v.copy(t.buf, s);
+  }
+  if (!needsQuotes(t.buf, s, t.pos)) return;
+  const text = Buffer.from(t.buf.subarray(s, t.pos));
+  let quotes = 0;
+  for (const c of text) if (c === 0x22) quotes++;
+  t.pos = s;
+  room(t, text.length + quotes + 2);
+  const b = t.buf;
+  let p = s;
+  b[p++] = 0x22;
+  for (const c of text) {
+    b[p++] = c;
+    if (c === 0x22) b[p++] = 0x22;
+  }
+  b[p++] = 0x22;
+  t.pos = p;
+}
+
+function putByte(t: CsvTarget, c: number): void {
+  room(t, 1);
+  t.buf[t.pos++] = c;
 }
 
 /** One CSV record from its cells, with its `\n`. */
-export function csvRecord(cells: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [];
+export function csvRecord(cells: readonly (string | Buffer)[]): Buffer {
+  const t: CsvTarget = { buf: Buffer.allocUnsafe(64), pos: 0 };
   cells.forEach((cell, i) => {
-    if (i > 0) parts.push(COMMA);
-    if (!needsQuotes(cell)) parts.push(cell);
-    else {
-      parts.push(QUOTE);
-      let start = 0;
-      for (let k = 0; k < cell.length; k++) {
-        if (cell[k] === 0x22) {
-          parts.push(cell.subarray(start, k + 1), QUOTE);
-          start = k + 1;
-        }
-      }
-      parts.push(cell.subarray(start), QUOTE);
-    }
+    if (i > 0) putByte(t, 0x2c);
+    putCell(t, cell);
   });
-  parts.push(NEWLINE);
-  return Buffer.concat(parts);
+  putByte(t, 0x0a);
+  return Buffer.from(t.buf.subarray(0, t.pos));
 }
-
-const COMMA = Buffer.from(',');
-const QUOTE = Buffer.from('"');
-const NEWLINE = Buffer.from('\n');
 
 /** The header record. */
 export const csvHeader = (fields: readonly CsvField[]): Buffer =>
@@ -149,35 +186,95 @@ function atoi(part: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** The element a field's path leads to, from the document at offset 0; undefined where the path leads nowhere. */
-function find(b: Buffer, field: CsvField): Element | undefined {
-  let cur: Element = { type: 0x03, at: 0 };
-  for (const part of field.parts) {
-    if (cur.type === 0x03) {
-      const key = Buffer.from(part, 'utf8');
-      let next: Element | undefined;
-      for (const e of elements(b, cur.at)) {
-        if (e.name.equals(key)) {
-          next = e;
-          break;
-        }
+/** A path part, ready for matching: its name's bytes, and its array index when it is one. */
+interface Step {
+  key: Buffer;
+  index: number | undefined;
+}
+
+/**
+ * A field list compiled for rows: each field's steps below the top level, and which fields each top-level name
+ * serves (so that a document's top level is read once, whatever the number of fields).
+ */
+interface RowPlan {
+  steps: Step[][];
+  /** The top-level name (its UTF-8 bytes read as latin1) → the fields that start with it. */
+  top: Map<string, number[]>;
+  /** The top-level element each field starts from in the current document: its type (0: none) and offset. */
+  types: Uint8Array;
+  ats: Int32Array;
+}
+
+const plans = new WeakMap<readonly CsvField[], RowPlan>();
+
+function planFor(fields: readonly CsvField[]): RowPlan {
+  let plan = plans.get(fields);
+  if (plan) return plan;
+  const top = new Map<string, number[]>();
+  fields.forEach((f, i) => {
+    const k = Buffer.from(f.parts[0]!, 'utf8').toString('latin1');
+    top.set(k, [...(top.get(k) ?? []), i]);
+  });
+  plan = {
+    steps: fields.map((f) => f.parts.slice(1).map((p) => ({ key: Buffer.from(p, 'utf8'), index: atoi(p) }))),
+    top,
+    types: new Uint8Array(fields.length),
+    ats: new Int32Array(fields.length),
+  };
+  plans.set(fields, plan);
+  return plan;
+}
+
+/** Name bytes b[s, e) equal `key`. */
+function nameIs(b: Buffer, s: number, e: number, key: Buffer): boolean {
+  if (e - s !== key.length) return false;
+  for (let i = 0; i < key.length; i++) if (b[s + i] !== key[i]) return false;
+  return true;
+}
+
+/** For each field of `plan`, the first top-level element of its name in the document at offset 0. */
+function readTop(b: Buffer, plan: RowPlan): void {
+  plan.types.fill(0);
+  let left = plan.top.size;
+  let p = 4;
+  while (left > 0) {
+    const type = b[p++]!;
+    if (type === 0) return;
+    const end = b.indexOf(0, p);
+    const users = plan.top.get(b.toString('latin1', p, end));
+    const at = end + 1;
+    if (users && plan.types[users[0]!] === 0) {
+      for (const i of users) {
+        plan.types[i] = type;
+        plan.ats[i] = at;
       }
-      if (!next) return undefined;
-      cur = next;
-    } else if (cur.type === 0x04) {
-      const index = atoi(part);
-      if (index === undefined || index < 0) return undefined;
-      let k = 0;
-      let next: Element | undefined;
-      for (const e of elements(b, cur.at)) {
-        if (k++ === index) {
-          next = { type: e.type, at: e.at };
-          break;
-        }
+      left--;
+    }
+    p = skip(b, type, at);
+  }
+}
+
+/** From a top-level element, the element the rest of a field's path leads to; undefined where it leads nowhere. */
+function descend(b: Buffer, type: number, at: number, steps: readonly Step[]): Element | undefined {
+  let cur: Element = { type, at };
+  for (const step of steps) {
+    if (cur.type !== 0x03 && (cur.type !== 0x04 || step.index === undefined || step.index < 0)) return undefined;
+    const byIndex = cur.type === 0x04;
+    let p = cur.at + 4;
+    let k = 0;
+    let next: Element | undefined;
+    for (;;) {
+      const t = b[p++]!;
+      if (t === 0) break;
+      const end = b.indexOf(0, p);
+      if (byIndex ? k++ === step.index : nameIs(b, p, end, step.key)) {
+        next = { type: t, at: end + 1 };
+        break;
       }
-      if (!next) return undefined;
-      cur = next;
-    } else return undefined;
+      p = skip(b, t, end + 1);
+    }
+    if (!next) return undefined;
+    cur = next;
   }
   return cur;
 }
@@ -241,32 +338,32 @@ function regex(b: Buffer, at: number): { pattern: Buffer; options: Buffer } {
 }
 
 /** A cell: the value's `%v` text, or legacy JSON for documents and arrays; null is empty. */
-function cell(b: Buffer, e: Element, decimal: (b: Buffer, at: number) => string): Buffer {
+function cell(b: Buffer, e: Element, decimal: (b: Buffer, at: number) => string): string | Buffer {
   const { type: t, at } = e;
   switch (t) {
     case 0x01:
-      return Buffer.from(formatGoG(b.readDoubleLE(at)));
+      return formatGoG(b.readDoubleLE(at));
     case 0x02:
     case 0x0e:
       return stringBytes(b, at);
     case 0x03:
     case 0x04:
-      return Buffer.from(legacy(b, e, decimal), 'utf8');
+      return legacy(b, e, decimal);
     case 0x05: {
       const { data } = binaryData(b, at);
-      return Buffer.from(data.toString('hex').toUpperCase());
+      return data.toString('hex').toUpperCase();
     }
     case 0x06:
-      return Buffer.from('{ "$undefined": true }');
+      return '{ "$undefined": true }';
     case 0x07:
-      return Buffer.from(`ObjectId(${oidHex(b, at)})`);
+      return `ObjectId(${oidHex(b, at)})`;
     case 0x08:
-      return Buffer.from(b[at] ? 'true' : 'false');
+      return b[at] ? 'true' : 'false';
     case 0x09: {
       const ms = dateMs(b, at);
-      if (ms < FORMATTABLE_BEFORE && typeof ms === 'number') return Buffer.from(dateText(ms));
-      if (ms < FORMATTABLE_BEFORE) return Buffer.from(dateText(Number(ms)));
-      return Buffer.from(`{ "$date": { "$numberLong" : "${ms}" }}`);
+      if (ms < FORMATTABLE_BEFORE && typeof ms === 'number') return dateText(ms);
+      if (ms < FORMATTABLE_BEFORE) return dateText(Number(ms));
+      return `{ "$date": { "$numberLong" : "${ms}" }}`;
     }
     case 0x0a:
       return EMPTY;
@@ -284,17 +381,17 @@ function cell(b: Buffer, e: Element, decimal: (b: Buffer, at: number) => string)
     case 0x0f:
       return stringBytes(b, at + 4);
     case 0x10:
-      return Buffer.from(String(b.readInt32LE(at)));
+      return String(b.readInt32LE(at));
     case 0x11:
-      return Buffer.from(`{ "$timestamp": { "t": ${b.readUInt32LE(at + 4)}, "i": ${b.readUInt32LE(at)} } }`);
+      return `{ "$timestamp": { "t": ${b.readUInt32LE(at + 4)}, "i": ${b.readUInt32LE(at)} } }`;
     case 0x12:
-      return Buffer.from(String(int64At(b, at)));
+      return String(int64At(b, at));
     case 0x13:
-      return Buffer.from(decimal(b, at));
+      return decimal(b, at);
     case 0xff:
-      return Buffer.from('$MinKey');
+      return '$MinKey';
     case 0x7f:
-      return Buffer.from('$MaxKey');
+      return '$MaxKey';
     default:
       throw new Error(`unknown BSON type ${t.toString(16)}`);
   }
@@ -482,24 +579,44 @@ function legacy(b: Buffer, e: Element, decimal: (b: Buffer, at: number) => strin
 class NotJson extends Error {}
 
 /**
- * One raw BSON document as the CSV record of `fields`. `decimal` formats the Decimal128 at an offset (the Extended
- * JSON encoder's, so both agree).
+ * One raw BSON document as the CSV record of `fields`, appended to `t`. `decimal` formats the Decimal128 at an
+ * offset (the Extended JSON encoder's, so both agree).
  */
+export function writeCsvRow(
+  bson: Uint8Array,
+  fields: readonly CsvField[],
+  decimal: (b: Buffer, at: number) => string,
+  t: CsvTarget,
+): void {
+  const b = Buffer.isBuffer(bson) ? bson : Buffer.from(bson.buffer, bson.byteOffset, bson.byteLength);
+  const plan = planFor(fields);
+  readTop(b, plan);
+  for (let i = 0; i < fields.length; i++) {
+    if (i > 0) putByte(t, 0x2c);
+    const type = plan.types[i]!;
+    if (type === 0) continue;
+    const steps = plan.steps[i]!;
+    const e = steps.length === 0 ? { type, at: plan.ats[i]! } : descend(b, type, plan.ats[i]!, steps);
+    if (!e) continue;
+    let v: string | Buffer;
+    try {
+      v = cell(b, e, decimal);
+    } catch (err) {
+      if (err instanceof NotJson) continue;
+      throw err;
+    }
+    putCell(t, v);
+  }
+  putByte(t, 0x0a);
+}
+
+/** One raw BSON document as the CSV record of `fields`, in a buffer of its own. */
 export function csvRow(
   bson: Uint8Array,
   fields: readonly CsvField[],
   decimal: (b: Buffer, at: number) => string,
 ): Buffer {
-  const b = Buffer.isBuffer(bson) ? bson : Buffer.from(bson.buffer, bson.byteOffset, bson.byteLength);
-  const cells = fields.map((f) => {
-    const e = find(b, f);
-    if (!e) return EMPTY;
-    try {
-      return cell(b, e, decimal);
-    } catch (err) {
-      if (err instanceof NotJson) return EMPTY;
-      throw err;
-    }
-  });
-  return csvRecord(cells);
+  const t: CsvTarget = { buf: Buffer.allocUnsafe(256), pos: 0 };
+  writeCsvRow(bson, fields, decimal, t);
+  return Buffer.from(t.buf.subarray(0, t.pos));
 }
