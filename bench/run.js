@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { ensureNode22 } from '../scripts/node22.js';
 import { ensureDataset, expectedIdChecksum } from './generate.js';
-import { detectCpuMethod, measureCommand, startupMs } from './lib/measure.js';
+import { detectCpuMethod, measureCommand, settle, startupMs } from './lib/measure.js';
 import { computeTargets, deriveMarginal, plainDefaults, renderMarkdown } from './lib/report.js';
 import { batchFiles, verifyCsv, verifyFiles } from './lib/verify.js';
 
@@ -74,9 +74,9 @@ const config = {
   warmupEveryContender: !quick,
   /** canonical/gzip contenders in every measured round (full) or only the first (quick) */
   extrasEveryRound: !quick,
-  overheadReps: quick ? 5 : 11,
+  overheadReps: quick ? 5 : 21,
   manyBatchesDocs: SIZES.many,
-  manyBatchesStopAfterSec: Number(value('many-seconds') ?? (quick ? 10 : 240)),
+  manyBatchesStopAfterSec: Number(value('many-seconds') ?? (quick ? 10 : 600)),
   /** one extract-batch over 1,000,000 small documents: the child's peak RSS for a 1 M-document batch (full runs) */
   millionBatch: !quick && !flag('no-million'),
   node22: !flag('no-node22'),
@@ -622,6 +622,9 @@ async function fixedCosts(ctx) {
   const nodes = [{ key: '20', bin: process.execPath, version: ctx.node20.version }];
   if (ctx.node22.bin) nodes.push({ key: '22', bin: ctx.node22.bin, version: ctx.node22.version });
   for (const n of nodes) {
+    // the data sets were just written: their writeback and the server's own work would land on whichever
+    // sample happened to run then (a batch fsyncs its file; the floor does not)
+    const settled = await settle();
     const bare = [];
     const floor = [];
     const batch = [];
@@ -671,6 +674,7 @@ async function fixedCosts(ctx) {
       driverFloorSamplesMs: floor.map((x) => round(x, 1)),
       batchSamplesMs: batch.map((x) => round(x, 1)),
       envRemoved: removed,
+      settled,
       ...(error ? { error } : {}),
       ...(floorError ? { floorError } : {}),
     };

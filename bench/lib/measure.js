@@ -273,3 +273,37 @@ export async function startupMs(cmd, args, { env = process.env, cwd } = {}) {
   });
   return { ms: performance.now() - t0, ok: code === 0, stderr: stderr.trim().split('\n').slice(-3).join('\n') };
 }
+
+/** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
+function machineJiffies() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = f[3] + (f[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/**
+ * Before a fixed-cost measurement: write back what earlier phases left dirty (`sync`: a batch's fsync would
+ * otherwise wait behind the data set's pages) and wait until the machine has been at least `idle` idle over
+ * two `windowMs` windows in a row, for at most `maxMs`. Returns what it found, for the results.
+ */
+export async function settle({ idle = 0.9, windowMs = 500, maxMs = 30_000 } = {}) {
+  const t0 = performance.now();
+  spawnSync('sync');
+  const syncMs = performance.now() - t0;
+  let quiet = 0;
+  let last = 0;
+  while (performance.now() - t0 < maxMs && quiet < 2) {
+    const a = machineJiffies();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const b = machineJiffies();
+    last = b.total > a.total ? 1 - (b.busy - a.busy) / (b.total - a.total) : 1;
+    quiet = last >= idle ? quiet + 1 : 0;
+  }
+  return {
+    syncMs: Math.round(syncMs),
+    waitedMs: Math.round(performance.now() - t0),
+    idle: Math.round(last * 100) / 100,
+    settled: quiet >= 2,
+  };
+}

@@ -183,6 +183,9 @@ export function computeTargets(res) {
             : '') +
           (f20.envRemoved?.length
             ? `\nstarted without ${f20.envRemoved.join(', ')} (set on this machine; it slows every Node 20 start alike)`
+            : '') +
+          (f20.settled
+            ? `\nmedians of ${res.config.overheadReps}, alternating, after \`sync\` (${fmt(f20.settled.syncMs, 0)} ms) and ${f20.settled.settled ? 'the machine ≥ 90 % idle' : `no quiet second within 30 s (idle ${fmt(f20.settled.idle * 100, 0)} %)`}`
             : '')
         : '',
     }),
