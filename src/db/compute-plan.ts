@@ -87,12 +87,19 @@ async function plan(
     if (!any) return emptyPlan(p);
     const atClusterTime = req.snapshot ? await snapshotTime(client, req) : undefined;
     const batchSize = req.batchSize ?? DEFAULT_BATCH_SIZE;
-    if (req.method !== 'sample' && !req.batches && estimate <= batchSize) {
-      // No walk needed: the whole collection fits one batch. Without a filter the metadata count is the expectation.
+    const oneAsked = req.batches === 1;
+    if (req.method !== 'sample' && (oneAsked || (!req.batches && estimate <= batchSize))) {
+      // No walk needed: the whole collection fits one batch, or one was asked for. Without a filter the metadata
+      // count is the expectation.
       const counted = req.query !== null || atClusterTime !== undefined;
       const expected = counted ? await countMatching(p, atClusterTime) : estimate;
-      const note = `${estimate} documents fit one batch of ${batchSize}: no split${counted ? '' : ' (expected count from collection metadata)'}`;
-      return single(p, expected, atClusterTime, note, { estimate, batchSize });
+      const why = oneAsked ? '--batches 1' : `${estimate} documents fit one batch of ${batchSize}`;
+      const note = `${why}: no split${counted ? '' : ' (expected count from collection metadata)'}`;
+      return single(p, expected, atClusterTime, note, {
+        estimate,
+        batchSize,
+        ...(oneAsked ? { asked: true as const } : {}),
+      });
     }
     if (!hooks) return undefined;
     return await cutPlan(p, estimate, atClusterTime, hooks);
@@ -109,7 +116,7 @@ function single(
   expectedDocs: number,
   atClusterTime: unknown,
   note: string,
-  fits?: { estimate: number; batchSize: number },
+  fits?: { estimate: number; batchSize: number; asked?: true },
 ): PlanFile {
   p.notes.push(note);
   const method: PlanMethod = {

@@ -14,6 +14,7 @@ export function describePlan(plan: Pick<PlanFile, 'batches' | 'method' | 'expect
   if (k === 0) return 'no batches: the collection is empty';
   if (m.name === 'single') {
     if (!m.fits) return `1 batch of ${docs} (a view has no _id index to split)`;
+    if (m.fits.asked) return `1 batch of ${docs}, as --batches 1 asks (no walk of the _id index)`;
     return `1 batch of ${docs}: the collection's ${n(m.fits.estimate)} fit one batch of ${n(m.fits.batchSize)} (--batches N splits it)`;
   }
   const types = Object.keys(m.idClasses);

@@ -94,8 +94,11 @@ export interface PlanMethod {
   keysRead: number;
   /** Average document size from $collStats, when the server tells: sizes each cursor batch. */
   avgDocBytes?: number;
-  /** A single batch because the collection fits one (its metadata count, the batch size); null: a view. */
-  fits?: { estimate: number; batchSize: number } | null;
+  /**
+   * A single batch because the collection fits one (its metadata count, the batch size) or because `--batches 1`
+   * asked for one (`asked`); null: a view.
+   */
+  fits?: { estimate: number; batchSize: number; asked?: true } | null;
   seconds: number;
   notes: string[];
 }

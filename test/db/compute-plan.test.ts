@@ -57,6 +57,18 @@ describe('planning from metadata (real server)', () => {
     assert.equal(plan.batches.length, 1);
   });
 
+  test('--batches 1 on a collection larger than a batch: one batch, no walk, the read through the _id index', async () => {
+    const plan = await computePlan(tdb.client, request('counted', { batchSize: 500, batches: 1 }));
+    assert.equal(plan.method.name, 'single');
+    assert.equal(plan.method.keysRead, 0);
+    assert.equal(plan.expectedDocs, 1234);
+    assert.equal(plan.batches.length, 1);
+    assert.deepEqual(plan.method.fits, { estimate: 1234, batchSize: 500, asked: true }); // a collection, not a view
+    const two = await computePlan(tdb.client, request('counted', { batches: 2 }));
+    assert.equal(two.method.keysRead, 1234);
+    assert.equal(two.batches.length, 2);
+  });
+
   test('a larger collection is walked and cut; the walk counts every key', async () => {
     const plan = await computePlan(tdb.client, request('counted', { batchSize: 500 }));
     assert.equal(plan.method.name, 'scan');

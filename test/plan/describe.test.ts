@@ -25,6 +25,15 @@ test('describePlan says how the collection was split and why, in a few words', (
     "1 batch of 50,000 documents: the collection's 50,000 fit one batch of 100,000 (--batches N splits it)",
   );
   assert.equal(
+    describePlan({
+      batches: batches(1),
+      expectedDocs: 50_000,
+      query: null,
+      method: method({ name: 'single', fits: { estimate: 50_000, batchSize: 100, asked: true } }),
+    }),
+    '1 batch of 50,000 documents, as --batches 1 asks (no walk of the _id index)',
+  );
+  assert.equal(
     describePlan({ batches: batches(1), expectedDocs: 7, query: null, method: method({ name: 'single', fits: null }) }),
     '1 batch of 7 documents (a view has no _id index to split)',
   );
