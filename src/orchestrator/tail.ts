@@ -29,12 +29,23 @@ export class Tail {
     return (this.dropped > 0 ? '…' : '') + s;
   }
 
-  /** The last non-empty line (what a child says last is usually the reason it stopped). */
+  /**
+   * The last non-empty line (what a child says last is usually the reason it stopped); after Node's own report of
+   * an uncaught error, which ends in `Node.js vX.Y.Z`, the error's line (`SyntaxError: Unexpected end of input`).
+   */
   lastLine(): string {
     const lines = this.text()
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean);
-    return lines[lines.length - 1] ?? '';
+    const last = lines[lines.length - 1] ?? '';
+    if (!NODE_TRAILER.test(last)) return last;
+    for (let i = lines.length - 2; i >= 0; i--) if (ERROR_LINE.test(lines[i]!)) return lines[i]!;
+    return lines[lines.length - 2] ?? last;
   }
 }
+
+/** The line Node prints last after an uncaught error's stack. */
+const NODE_TRAILER = /^Node\.js v\d+\.\d+\.\d+$/;
+/** The line of an uncaught error that names it: `TypeError: …`, `Error [ERR_X]: …`, `Uncaught 'text'`. */
+const ERROR_LINE = /^([A-Z]\w*(Error|Exception)\b|Error\b|Uncaught\b)/;
