@@ -119,8 +119,22 @@ const lazyBuiltins = {
   },
 };
 
-/** Bundle one entry point into one CommonJS file, as every command is bundled (bench/ bundles its driver floor so). */
+/**
+ * Bundle one entry point into one CommonJS file, as every command is bundled (bench/ bundles its driver floor so).
+ * The file is written beside its name and renamed over it: a batch process that starts during a rebuild (an export
+ * running while `npm run build` does) reads the old bundle or the new one, never half of one.
+ */
 export async function bundle(entry, outfile, { sdk = false } = {}) {
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  try {
+    await buildTo(entry, tmp, sdk);
+    fs.renameSync(tmp, outfile);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+async function buildTo(entry, outfile, sdk) {
   await build({
     plugins: sdk ? [] : [lazy, lazyBuiltins],
     // the SDK's ES modules, so that only what s3-sdk.ts names is kept
