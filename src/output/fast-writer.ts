@@ -11,7 +11,7 @@ import { compressionOf, compressor } from './compression.js';
 import { type Framing, framingOf, indentJson } from './framing.js';
 import { decimal128Text } from './go-format.js';
 import { csvFields, writeCsvRow } from './raw-csv.js';
-import { type EjsonOptions, type EjsonTarget, InvalidUtf8Error, writeEjson } from './raw-ejson.js';
+import { type EjsonOptions, type EjsonTarget, InvalidUtf8Error, roomIn, writeEjson } from './raw-ejson.js';
 import type { DocSink, SinkTotals } from './writers.js';
 
 /** Text is gathered into chunks of this size before it goes down the stream: few big writes beat many small ones. */
@@ -23,11 +23,7 @@ const EMPTY = Buffer.alloc(0);
 
 function put(t: EjsonTarget, bytes: Buffer): void {
   if (bytes.length === 0) return;
-  if (t.pos + bytes.length > t.buf.length) {
-    const next = Buffer.allocUnsafe(Math.max(t.buf.length, t.pos + bytes.length));
-    t.buf.copy(next, 0, 0, t.pos);
-    t.buf = next;
-  }
+  roomIn(t, bytes.length);
   for (let i = 0; i < bytes.length; i++) t.buf[t.pos++] = bytes[i]!;
 }
 

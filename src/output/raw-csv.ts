@@ -1,4 +1,5 @@
 import { formatGoG } from './go-format.js';
+import { type EjsonTarget, roomIn } from './raw-ejson.js';
 
 /**
  * Raw BSON → a CSV row, as mongoexport writes one (mongo-tools 100.12.2: mongoexport/csv.go over the legacy
@@ -37,20 +38,6 @@ export function csvFields(names: readonly string[]): CsvField[] {
 // ---------------------------------------------------------------------------------------------------------
 // CSV (Go's encoding/csv Writer, Comma ',', UseCRLF false)
 
-/** Where rows are written: a buffer and the offset of its end (the fast writer's chunk, or a buffer of our own). */
-export interface CsvTarget {
-  buf: Buffer;
-  pos: number;
-}
-
-/** Make room for n more bytes. */
-function room(t: CsvTarget, n: number): void {
-  if (t.pos + n <= t.buf.length) return;
-  const next = Buffer.allocUnsafe(Math.max(2 * t.buf.length, t.pos + n));
-  t.buf.copy(next, 0, 0, t.pos);
-  t.buf = next;
-}
-
 /** Go's unicode.IsSpace for the first rune of a field (past ASCII). */
 const SPACE_START = /^[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
 
@@ -68,13 +55,13 @@ function needsQuotes(b: Buffer, s: number, e: number): boolean {
 }
 
 /** Append one cell's text (a string as UTF-8, or bytes as they are), quoted as Go's encoding/csv quotes it. */
-function putCell(t: CsvTarget, v: string | Buffer): void {
+function putCell(t: EjsonTarget, v: string | Buffer): void {
   const s = t.pos;
   if (typeof v === 'string') {
-    room(t, 3 * v.length);
+    roomIn(t, 3 * v.length);
     t.pos += t.buf.write(v, s, 'utf8');
   } else {
-    room(t, v.length);
+    roomIn(t, v.length);
     t.pos += v.copy(t.buf, s);
   }
   if (!needsQuotes(t.buf, s, t.pos)) return;
@@ -82,7 +69,7 @@ function putCell(t: CsvTarget, v: string | Buffer): void {
   let quotes = 0;
   for (const c of text) if (c === 0x22) quotes++;
   t.pos = s;
-  room(t, text.length + quotes + 2);
+  roomIn(t, text.length + quotes + 2);
   const b = t.buf;
   let p = s;
   b[p++] = 0x22;
@@ -94,14 +81,14 @@ function putCell(t: CsvTarget, v: string | Buffer): void {
   t.pos = p;
 }
 
-function putByte(t: CsvTarget, c: number): void {
-  room(t, 1);
+function putByte(t: EjsonTarget, c: number): void {
+  roomIn(t, 1);
   t.buf[t.pos++] = c;
 }
 
 /** One CSV record from its cells, with its `\n`. */
 export function csvRecord(cells: readonly (string | Buffer)[]): Buffer {
-  const t: CsvTarget = { buf: Buffer.allocUnsafe(64), pos: 0 };
+  const t: EjsonTarget = { buf: Buffer.allocUnsafe(64), pos: 0 };
   cells.forEach((cell, i) => {
     if (i > 0) putByte(t, 0x2c);
     putCell(t, cell);
@@ -111,8 +98,7 @@ export function csvRecord(cells: readonly (string | Buffer)[]): Buffer {
 }
 
 /** The header record. */
-export const csvHeader = (fields: readonly CsvField[]): Buffer =>
-  csvRecord(fields.map((f) => Buffer.from(f.header, 'utf8')));
+export const csvHeader = (fields: readonly CsvField[]): Buffer => csvRecord(fields.map((f) => f.header));
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading raw BSON
@@ -586,7 +572,7 @@ export function writeCsvRow(
   bson: Uint8Array,
   fields: readonly CsvField[],
   decimal: (b: Buffer, at: number) => string,
-  t: CsvTarget,
+  t: EjsonTarget,
 ): void {
   const b = Buffer.isBuffer(bson) ? bson : Buffer.from(bson.buffer, bson.byteOffset, bson.byteLength);
   const plan = planFor(fields);
@@ -616,7 +602,7 @@ export function csvRow(
   fields: readonly CsvField[],
   decimal: (b: Buffer, at: number) => string,
 ): Buffer {
-  const t: CsvTarget = { buf: Buffer.allocUnsafe(256), pos: 0 };
+  const t: EjsonTarget = { buf: Buffer.allocUnsafe(256), pos: 0 };
   writeCsvRow(bson, fields, decimal, t);
   return Buffer.from(t.buf.subarray(0, t.pos));
 }

@@ -40,6 +40,14 @@ export interface EjsonTarget {
   invalidUtf8?: number;
 }
 
+/** Make room for n more bytes at `t.pos`, moving to a bigger copy of `t.buf` (at least twice the size) if need be. */
+export function roomIn(t: EjsonTarget, n: number): void {
+  if (t.pos + n <= t.buf.length) return;
+  const next = Buffer.allocUnsafe(Math.max(2 * t.buf.length, t.pos + n));
+  t.buf.copy(next, 0, 0, t.pos);
+  t.buf = next;
+}
+
 export interface EjsonOptions {
   /** Relaxed Int64 beyond ±(2^53-1) as `{"$numberLong":"…"}` instead of a bare number (default true). */
   wrapLongs?: boolean;
